@@ -1,0 +1,131 @@
+"""The `order-assistant` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tools.errors import OrderAssistantError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _orders_json(orders: Sequence[object]) -> str:
+    return json.dumps([o.model_dump(mode="json") for o in orders], ensure_ascii=False, indent=2)  # type: ignore[attr-defined]
+
+
+def cmd_mapping_presets(args: argparse.Namespace) -> int:
+    from tools.presets import presets
+
+    items = presets()
+    width = max(map(len, items))
+    for name, description in items.items():
+        print(f"{name:<{width}}  {description}")
+    return EXIT_OK
+
+
+def cmd_mapping_check(args: argparse.Namespace) -> int:
+    from tools.check import check_sample
+    from tools.files import read_payload
+    from tools.mapping import load_mapping
+
+    if args.preset:
+        if len(args.files) != 1:
+            raise _Usage("mapping check --preset NAME takes one SAMPLE file")
+        mapping, sample = args.preset, args.files[0]
+    else:
+        if len(args.files) != 2:
+            raise _Usage("mapping check takes MAPPING.yaml SAMPLE, or --preset NAME SAMPLE")
+        mapping, sample = Path(args.files[0]), args.files[1]
+    if args.preset:
+        from tools.presets import preset_names, preset_path
+
+        if preset_path(args.preset) is None:
+            raise _Usage(f"no preset {args.preset!r} (presets: {', '.join(preset_names())})")
+    mapper = load_mapping(mapping)
+    payload = read_payload(sample)
+    report = check_sample(mapper, payload)
+    if args.json:
+        print(_orders_json(report.orders))
+        print("\n".join(report.lines()), file=sys.stderr)
+    else:
+        if report.orders:
+            print(_orders_json(report.orders))
+            print()
+        print("\n".join(report.lines()))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_mapping_suggest(args: argparse.Namespace) -> int:
+    from tools.files import read_payload
+    from tools.suggest import suggest_mapping
+
+    payload = read_payload(args.sample)
+    text = suggest_mapping(payload, source=str(args.sample))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+class _Usage(Exception):
+    """A mistake in the command line itself (exit 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="order-assistant", description="Answers 'where is my order?' from a merchant's order data."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    mapping = commands.add_parser("mapping", help="list, check and draft mappings of merchant order data")
+    mapping_commands = mapping.add_subparsers(dest="mapping_command", required=True, metavar="SUBCOMMAND")
+    presets = mapping_commands.add_parser("presets", help="the shipped presets, with a line on each")
+    presets.set_defaults(func=cmd_mapping_presets)
+    check = mapping_commands.add_parser(
+        "check",
+        help="map a sample and report missing fields, unknown statuses and unused fields",
+        usage="order-assistant mapping check (--preset NAME | MAPPING.yaml) SAMPLE [--json]",
+    )
+    check.add_argument("--preset", metavar="NAME", help="a shipped preset instead of a mapping file")
+    check.add_argument("--json", action="store_true", help="stdout is only the JSON array of canonical orders")
+    check.add_argument("files", nargs="+", metavar="FILE", help="[MAPPING.yaml] SAMPLE (.json, .jsonl or .csv)")
+    check.set_defaults(func=cmd_mapping_check)
+    suggest = mapping_commands.add_parser("suggest", help="draft a mapping file from a sample")
+    suggest.add_argument("sample", metavar="SAMPLE", help="a JSON, JSONL or CSV sample of the merchant's orders")
+    suggest.add_argument("-o", "--output", metavar="FILE", help="write the draft here instead of stdout")
+    suggest.set_defaults(func=cmd_mapping_suggest)
+    return parser
+
+
+def _version() -> str:
+    from assistant import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except _Usage as exc:
+        parser.exit(EXIT_USAGE, f"order-assistant: error: {exc}\n")
+    except OrderAssistantError as exc:
+        print(f"order-assistant: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Paths into merchant payloads: dotted with list indices (`line_items[0].sku`, `a["odd.key"]`), rooted at the
+current element, at the record (`$.name`), or at the grouped rows of an export (`@rows`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+
+Getter = Callable[[Any, "Context"], Any]
+
+_TOKEN = re.compile(r"""\[(-?\d+)\]|\["([^"]*)"\]|\['([^']*)'\]|([^.\[\]]+)|(\.)""")
+
+
+class Context:
+    """What a getter may read besides the current element: the whole record and, for grouped exports, its rows."""
+
+    __slots__ = ("notes", "root", "rows")
+
+    def __init__(self, root: Any, rows: list[Any] | None = None, notes: list[tuple[str, str]] | None = None) -> None:
+        self.root = root
+        self.rows = rows
+        self.notes = notes
+
+
+def parse_path(path: str) -> tuple[str | int, ...]:
+    """The steps of a dotted path; ValueError naming the position of a mistake."""
+    steps: list[str | int] = []
+    pos = 0
+    expect_key = True
+    while pos < len(path):
+        match = _TOKEN.match(path, pos)
+        if match is None:
+            raise ValueError(f"unexpected {path[pos]!r} at position {pos + 1} of path {path!r}")
+        index, dq, sq, name, dot = match.groups()
+        if dot:
+            if expect_key:
+                raise ValueError(f"empty segment at position {pos + 1} of path {path!r}")
+            expect_key = True
+        elif index is not None:
+            steps.append(int(index))
+            expect_key = False
+        else:
+            if not expect_key and name is not None:
+                raise ValueError(f"missing '.' at position {pos + 1} of path {path!r}")
+            steps.append(dq if dq is not None else sq if sq is not None else name.strip())
+            expect_key = False
+        pos = match.end()
+    if not steps or expect_key and path.endswith("."):
+        raise ValueError(f"path {path!r} is empty or ends with '.'")
+    return tuple(steps)
+
+
+def normalised(steps: tuple[str | int, ...]) -> str:
+    """A path in the form the field-usage report speaks: list indices become `[]`."""
+    out = ""
+    for step in steps:
+        if isinstance(step, int):
+            out += "[]"
+        else:
+            out += ("." if out else "") + step
+    return out
+
+
+def _walk(value: Any, steps: tuple[str | int, ...]) -> Any:
+    for step in steps:
+        if isinstance(value, dict):
+            value = value.get(step) if isinstance(step, str) else value.get(str(step))
+        elif isinstance(value, list) and isinstance(step, int):
+            try:
+                value = value[step]
+            except IndexError:
+                return None
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def compile_path(path: str) -> tuple[Getter, str]:
+    """A getter for `path` and the normalised path it reads (relative to the element, or from `$`)."""
+    if path == "@rows":
+        return (lambda node, ctx: ctx.rows), ""
+    from_root = path == "$" or path.startswith("$.") or path.startswith("$[")
+    if path == "$":
+        return (lambda node, ctx: ctx.root), "$"
+    steps = parse_path(path[1:].lstrip(".") if from_root else path)
+    label = ("$." if from_root else "") + normalised(steps)
+    if from_root:
+        return (lambda node, ctx: _walk(ctx.root, steps)), label
+    if len(steps) == 1:
+        key = steps[0]
+        if isinstance(key, str):
+
+            def get_key(node: Any, ctx: Context) -> Any:
+                return node.get(key) if isinstance(node, dict) else None
+
+            return get_key, label
+    if len(steps) == 2 and isinstance(steps[0], str) and isinstance(steps[1], str):
+        first, second = steps
+
+        def get_two(node: Any, ctx: Context) -> Any:
+            if isinstance(node, dict):
+                inner = node.get(first)
+                if isinstance(inner, dict):
+                    return inner.get(second)
+            return None
+
+        return get_two, label
+    return (lambda node, ctx: _walk(node, steps)), label
+
+
+def compile_jmespath(expression: str) -> tuple[Getter, str]:
+    """A getter for a JMESPath expression and the leading field chain it reads, for the usage report."""
+    try:
+        compiled = jmespath.compile(expression)
+    except JMESPathError as exc:
+        raise ValueError(f"invalid JMESPath {expression!r}: {exc}") from None
+    chain: list[str] = []
+    node: dict[str, Any] = compiled.parsed
+    while True:
+        kind = node.get("type")
+        if kind == "field":
+            chain.append(node["value"])
+            break
+        if kind in ("subexpression", "index_expression", "projection", "filter_projection", "pipe") and node.get(
+            "children"
+        ):
+            node = node["children"][0]
+            continue
+        break
+
+    def get(node: Any, ctx: Context) -> Any:
+        try:
+            return compiled.search(node)
+        except JMESPathError:
+            return None
+
+    return get, ".".join(chain)

@@ -1,0 +1,211 @@
+"""Value conversions used by compiled mappings: dates, money, JSON strings, phones, text.
+
+Each converter takes a value read from a merchant payload and returns a canonical value or None, or raises
+ValueError with a short reason; the mapper turns that into a RecordError naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, tzinfo
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tools.phones import to_e164
+
+Converter = Callable[[Any], Any]
+
+# ISO 4217 currencies whose minor unit is not 1/100.
+_EXPONENTS = {
+    **dict.fromkeys(
+        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
+    ),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+}
+
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
+_UNIX = re.compile(r"-?\d{9,13}(\.\d+)?")
+_FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d%H%M%S", "%Y-%m-%d %H:%M")
+
+
+def currency_exponent(currency: str | None) -> int:
+    """Digits after the decimal point in `currency`'s minor unit (2 when unknown)."""
+    return _EXPONENTS.get((currency or "").upper(), 2)
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> tzinfo:
+    """The tzinfo for an IANA name; ValueError when there is no such zone."""
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r}") from None
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A Decimal from a number or a decimal string ("59.99", "1,299.00", "$5"); floats go through repr."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not an amount")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().lstrip("$€£¥￥").strip()
+        if _GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"{value!r} is not an amount")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not an amount") from None
+    else:
+        raise ValueError(f"{type(value).__name__} is not an amount")
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not an amount")
+    return result
+
+
+def minor_units(exponent: int) -> Converter:
+    """Integer minor units (cents, fen) to major units: 400 -> 4.00 with exponent 2."""
+
+    def convert(value: Any) -> Decimal | None:
+        amount = to_decimal(value)
+        return None if amount is None else amount.scaleb(-exponent)
+
+    return convert
+
+
+def to_datetime(tz: tzinfo, fmt: str | None = None, unit: str | None = None) -> Converter:
+    """A converter to aware datetimes. Naive times are read in `tz`; numbers are Unix seconds or milliseconds
+    (`unit` "s"/"ms", or by size); strings are ISO 8601, RFC 2822, `fmt` when given, or a few common forms."""
+
+    def from_number(number: float) -> datetime:
+        ms = unit == "ms" or (unit is None and abs(number) >= 1e11)
+        try:
+            return datetime.fromtimestamp(number / 1000 if ms else number, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"{number!r} is not a Unix time") from None
+
+    def convert(value: Any) -> datetime | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            result = value
+        elif isinstance(value, date):
+            result = datetime.combine(value, time())
+        elif isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a date")
+        elif isinstance(value, int | float):
+            return from_number(value)
+        elif isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if fmt is not None:
+                try:
+                    result = datetime.strptime(text, fmt)
+                except ValueError:
+                    raise ValueError(f"{value!r} does not match format {fmt!r}") from None
+            elif _UNIX.fullmatch(text):
+                return from_number(float(text))
+            else:
+                result = _parse_text(text)
+        else:
+            raise ValueError(f"{type(value).__name__} is not a date")
+        return result if result.tzinfo is not None else result.replace(tzinfo=tz)
+
+    return convert
+
+
+def _parse_text(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    if "," in text or text[:3].isalpha():
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
+    for fmt in _FALLBACK_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date this mapping can read (add a format)")
+
+
+def to_text(value: Any) -> str | None:
+    """Text for string fields: numbers become their digits, blanks become None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    raise ValueError(f"{type(value).__name__} is not text")
+
+
+def to_int(value: Any) -> int | None:
+    """A whole number from an int, an integral float or a digit string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    amount = to_decimal(value)
+    if amount is None or amount != amount.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(amount)
+
+
+def decode_json(value: Any) -> Any:
+    """Decode a JSON string (merchants often nest JSON as text); other values pass through."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at char {exc.pos})") from None
+
+
+def phone(region: str | None) -> Converter:
+    """E.164 where the number parses with `region`; otherwise the merchant's text."""
+
+    def convert(value: Any) -> str | None:
+        text = to_text(value)
+        return to_e164(text, region) if text else None
+
+    return convert
+
+
+def email(value: Any) -> str | None:
+    """An email address, stripped; the domain is lower-cased (the local part may be case-sensitive)."""
+    text = to_text(value)
+    if not text:
+        return None
+    local, at, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else text

@@ -1,0 +1,105 @@
+"""`mapping check`: map a sample and report what a merchant must fix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools.files import Payload
+from tools.mapping import Mapper
+from tools.schema import Order, OrderStatus
+
+__all__ = ["CheckReport", "check_sample", "missing_minimum", "source_fields"]
+
+
+def missing_minimum(order: Order) -> list[str]:
+    """Which of the seed endpoint's minimum fields `order` lacks: id, status, email or phone, one item, total,
+    currency. A status that fell to `unknown` counts as missing."""
+    missing = []
+    if not order.id:
+        missing.append("id")
+    if order.status == OrderStatus.UNKNOWN:
+        missing.append("status")
+    if not (order.customer.email or order.customer.phone):
+        missing.append("email or phone")
+    if not order.items:
+        missing.append("items")
+    if order.total is None:
+        missing.append("total")
+    if not order.currency:
+        missing.append("currency")
+    return missing
+
+
+def source_fields(value: Any, prefix: str = "") -> set[str]:
+    """Normalised paths of every leaf in a record (`line_items[].sku`)."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out |= source_fields(inner, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
+        for inner in value:
+            out |= source_fields(inner, f"{prefix}[]")
+    elif prefix:
+        out.add(prefix)
+    return out
+
+
+def _is_used(leaf: str, used: frozenset[str]) -> bool:
+    if leaf in used:
+        return True
+    parts = [leaf[: i] for i, ch in enumerate(leaf) if ch in ".["]
+    return any(p in used for p in parts)
+
+
+@dataclass
+class CheckReport:
+    orders: list[Order]
+    records: int
+    incomplete: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(order id or record position, missing fields)."""
+    errors: list[str] = field(default_factory=list)
+    unknown_labels: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unused: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.incomplete and not self.errors
+
+    def lines(self) -> list[str]:
+        out = [f"{self.records} record(s) -> {len(self.orders)} order(s)"]
+        if self.errors:
+            out.append(f"could not map ({len(self.errors)}):")
+            out += [f"  {e}" for e in self.errors]
+        if self.incomplete:
+            out.append(f"missing minimum fields ({len(self.incomplete)} order(s)):")
+            out += [f"  {who}: {', '.join(missing)}" for who, missing in self.incomplete]
+        else:
+            out.append("minimum fields: every order has id, status, email or phone, an item, total and currency")
+        if self.unknown_labels:
+            out.append("status labels that fell to 'unknown' (add them to the field's map):")
+            out += [f"  {fld}: {label!r} x{n}" for (fld, label), n in sorted(self.unknown_labels.items())]
+        if self.unused:
+            out.append(f"source fields never used ({len(self.unused)}):")
+            out += [f"  {name}" for name in self.unused]
+        return out
+
+
+def check_sample(mapper: Mapper, payload: Payload) -> CheckReport:
+    """Map every record of `payload` and report missing minimum fields, unknown labels and unused fields."""
+    records = payload.data if payload.kind != "json" else mapper.records(payload.data)
+    mapped = mapper.map_records(records, notes=True)
+    report = CheckReport(mapped.orders, len(records))
+    for order, sources in zip(mapped.orders, mapped.sources, strict=True):
+        missing = missing_minimum(order)
+        if missing:
+            who = f"order {order.id}" if order.id else payload.line_of(sources[0])
+            report.incomplete.append((f"{who} ({payload.line_of(sources[0])})" if order.id else who, missing))
+    report.errors = [f"{payload.line_of(e.record or 0)}: {e.field}: {e.reason}" for e in mapped.errors]
+    report.unknown_labels = Counter(mapped.unknown_labels)
+    seen: set[str] = set()
+    for record in records:
+        seen |= source_fields(record)
+    report.unused = sorted(leaf for leaf in seen if not _is_used(leaf, mapper.used_fields))
+    return report

@@ -1,0 +1,760 @@
+"""Mapping files: how one merchant's order payload becomes canonical `Order`s.
+
+A mapping (YAML) names, for each canonical field, where its value is in the payload and how to convert it.
+It is validated strictly (a typo is an error naming the key) and compiled once into closures, which then map
+many payloads fast. See `docs/mapping.md` for the file format.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tools import _transforms as tf
+from tools._paths import Context, Getter, compile_jmespath, compile_path
+from tools.carriers import complete_shipment
+from tools.errors import MappingError, RecordError
+from tools.schema import Order, OrderStatus, Shipment, ShipmentStatus
+
+__all__ = ["Mapped", "Mapper", "MappingSpec", "compile_mapping", "load_mapping", "load_mapping_text"]
+
+ENVELOPE_KEYS = ("orders", "order", "data", "results", "records", "rows")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Condition(_Strict):
+    """A test on one value; strings compare case-insensitively."""
+
+    equals: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    not_in: list[Any] | None = None
+    present: bool | None = None
+
+
+class Case(_Strict):
+    """`value` is used when every condition in `when` holds (paths relative to the current element)."""
+
+    when: dict[str, Any]
+    value: Any
+
+
+class ValueSpec(_Strict):
+    """Where a scalar comes from and how it is converted. Exactly one source: path, jmespath, const, join or cases."""
+
+    path: str | list[str] | None = None
+    """A dotted path, or a list of paths of which the first present one wins."""
+    jmespath: str | None = None
+    const: Any = None
+    join: list[str] | None = None
+    """Paths whose present values are joined with `sep` (name parts, address lines)."""
+    sep: str = " "
+    cases: list[Case] | None = None
+    map: dict[str, Any] | None = None
+    """Merchant labels to canonical values, matched case-insensitively; other labels pass through."""
+    transform: str | dict[str, Any] | list[str | dict[str, Any]] | None = None
+    default: Any = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ValueSpec:
+        sources = [name for name in ("path", "jmespath", "const", "join", "cases") if name in self.model_fields_set]
+        if len(sources) != 1:
+            got = ", ".join(sources) if sources else "none"
+            raise ValueError(f"needs exactly one of path, jmespath, const, join, cases (got {got})")
+        return self
+
+
+class Defaults(_Strict):
+    """Per-mapping defaults; a merchant config may override them."""
+
+    timezone: str = "UTC"
+    """Naive merchant times are read in this IANA zone."""
+    currency: str | None = None
+    region: str | None = None
+    """ISO 3166 region for phone numbers written without a country code."""
+
+
+class MappingSpec(_Strict):
+    """A whole mapping file."""
+
+    name: str | None = None
+    description: str | None = None
+    defaults: Defaults = Field(default_factory=Defaults)
+    records: str | None = None
+    """Path to the list of orders in a payload; without it, envelopes ({"orders": [...]}, ...) are detected."""
+    group_by: str | None = None
+    """For exports with one row per item: rows with the same value here become one order."""
+    status_from_shipments: bool = False
+    """A shipped order whose every shipment is delivered becomes `delivered`."""
+    order: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What each canonical field is, read off the schema so the two cannot drift.
+
+_SCALAR_KINDS = {str: "text", int: "int", Decimal: "money"}
+
+
+def _kind_of(name: str, annotation: Any) -> tuple[str, type[BaseModel] | None]:
+    """('text'|'int'|'money'|'datetime'|'order_status'|'shipment_status'|'phone'|'email'|'currency'|'extra'
+    |'object'|'list', submodel) for a schema field."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    origin = get_origin(annotation)
+    if origin is list:
+        return "list", get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "object", annotation
+    if origin is dict:
+        return "extra", None
+    base = args[0] if args else annotation
+    if get_origin(base) is not None and get_args(base):  # Annotated[...]
+        base = get_args(base)[0]
+    if isinstance(base, type) and issubclass(base, BaseModel):
+        return "object", base
+    if name in ("phone",):
+        return "phone", None
+    if name == "email":
+        return "email", None
+    if name == "currency":
+        return "currency", None
+    if base is OrderStatus:
+        return "order_status", None
+    if base is ShipmentStatus:
+        return "shipment_status", None
+    if getattr(base, "__name__", "") == "datetime":
+        return "datetime", None
+    return _SCALAR_KINDS.get(base, "text"), None
+
+
+def _fields_of(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseModel] | None]]:
+    return {name: _kind_of(name, info.annotation) for name, info in model.model_fields.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Compilation
+
+
+@dataclass
+class _Env:
+    """What compilation needs besides the spec: defaults, errors found so far, fields the mapping reads."""
+
+    tz: tzinfo
+    currency: str | None
+    region: str | None
+    grouped: bool
+    errors: list[str] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(f"{key}: {message}")
+
+
+Value = Callable[[Any, Context], Any]
+Prefix = tuple[str, ...]
+"""Where the current element sits in the record, for the usage report (several when `each` has alternatives)."""
+
+
+def _norm(value: Any) -> Any:
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+def _compile_condition(raw: Any, key: str, env: _Env) -> Callable[[Any], bool]:
+    if isinstance(raw, dict):
+        try:
+            cond = Condition.model_validate(raw)
+        except ValidationError as exc:
+            env.error(key, _pydantic_message(exc))
+            return lambda value: False
+    elif isinstance(raw, list):
+        cond = Condition.model_validate({"in": raw})
+    else:
+        cond = Condition(equals=raw)
+    tests: list[Callable[[Any], bool]] = []
+    if "equals" in cond.model_fields_set:
+        want = _norm(cond.equals)
+        tests.append(lambda v: _norm(v) == want)
+    if cond.in_ is not None:
+        allowed = {_norm(v) for v in cond.in_ if v is None or isinstance(v, str | int | float | bool)}
+        tests.append(lambda v: _norm(v) in allowed if isinstance(v, str | int | float | bool) or v is None else False)
+    if cond.not_in is not None:
+        banned = {_norm(v) for v in cond.not_in if isinstance(v, str | int | float | bool)}
+        tests.append(lambda v: not (isinstance(v, str | int | float | bool) and _norm(v) in banned))
+    if cond.present is not None:
+        want_present = cond.present
+        tests.append(lambda v: _present(v) == want_present)
+    if not tests:
+        env.error(key, "a condition needs equals, in, not_in or present")
+    return lambda value: all(test(value) for test in tests)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _compile_when(when: dict[str, Any], key: str, env: _Env, prefix: Prefix) -> Callable[[Any, Context], bool]:
+    checks: list[tuple[Getter, Callable[[Any], bool]]] = []
+    for path, raw in when.items():
+        getter = _getter(path, f"{key}.{path}", env, prefix)
+        checks.append((getter, _compile_condition(raw, f"{key}.{path}", env)))
+    return lambda node, ctx: all(test(get(node, ctx)) for get, test in checks)
+
+
+def _getter(path: str, key: str, env: _Env, prefix: Prefix) -> Getter:
+    if path == "@rows" and not env.grouped:
+        env.error(key, "'@rows' needs group_by")
+    try:
+        getter, label = compile_path(path)
+    except ValueError as exc:
+        env.error(key, str(exc))
+        return lambda node, ctx: None
+    _mark(env, label, prefix)
+    return getter
+
+
+def _mark(env: _Env, label: str, prefix: Prefix) -> None:
+    if not label:
+        return
+    if label.startswith("$"):
+        env.used.add(label[2:] if label.startswith("$.") else "")
+    else:
+        env.used.update(f"{p}{label}" for p in prefix)
+
+
+_NO_ARG = object()
+
+
+def _compile_transform(raw: Any, key: str, env: _Env) -> Callable[[Any], Any] | None:
+    if isinstance(raw, str):
+        name, arg = raw, _NO_ARG
+    elif isinstance(raw, dict) and len(raw) == 1:
+        ((name, arg),) = raw.items()
+    else:
+        env.error(key, "a transform is a name or a one-key mapping {name: argument}")
+        return None
+
+    def args(allowed: set[str]) -> dict[str, Any]:
+        if arg is _NO_ARG or arg is None:
+            return {}
+        if not isinstance(arg, dict):
+            env.error(f"{key}.{name}", f"expected a mapping with {', '.join(sorted(allowed))}")
+            return {}
+        unknown = set(arg) - allowed
+        if unknown:
+            env.error(f"{key}.{name}.{sorted(unknown)[0]}", f"unknown option (expected {', '.join(sorted(allowed))})")
+        return arg
+
+    if name in ("datetime", "date"):
+        if isinstance(arg, str):
+            opts: dict[str, Any] = {"format": arg}
+        else:
+            opts = args({"format", "unit", "timezone"})
+        zone = env.tz
+        if opts.get("timezone"):
+            try:
+                zone = tf.zone(str(opts["timezone"]))
+            except ValueError as exc:
+                env.error(f"{key}.{name}.timezone", str(exc))
+        unit = opts.get("unit")
+        if unit not in (None, "s", "ms"):
+            env.error(f"{key}.{name}.unit", "expected s or ms")
+        return tf.to_datetime(zone, opts.get("format"), unit)
+    if name == "minor_units":
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            exponent = arg
+        else:
+            exponent = int(args({"exponent"}).get("exponent", tf.currency_exponent(env.currency)))
+        return tf.minor_units(exponent)
+    if name == "phone":
+        region = arg if isinstance(arg, str) else env.region
+        return tf.phone(region)
+    if name == "strip_prefix":
+        if not isinstance(arg, str):
+            env.error(f"{key}.{name}", "expected the prefix to strip")
+            return None
+        prefix = arg
+        return lambda v: v[len(prefix) :] if isinstance(v, str) and v.startswith(prefix) else v
+    if name == "split":
+        sep = arg if isinstance(arg, str) else ","
+        return lambda v: [part.strip() for part in v.split(sep) if part.strip()] if isinstance(v, str) else v
+    simple: dict[str, Callable[[Any], Any]] = {
+        "json": tf.decode_json,
+        "decimal": tf.to_decimal,
+        "int": tf.to_int,
+        "text": tf.to_text,
+        "email": tf.email,
+        "lower": lambda v: v.lower() if isinstance(v, str) else v,
+        "upper": lambda v: v.upper() if isinstance(v, str) else v,
+        "strip": lambda v: v.strip() if isinstance(v, str) else v,
+        "first": lambda v: (v[0] if v else None) if isinstance(v, list) else v,
+    }
+    if name in simple:
+        if arg is not _NO_ARG and arg is not None:
+            env.error(f"{key}.{name}", "takes no argument")
+        return simple[name]
+    known = sorted([*simple, "datetime", "date", "minor_units", "phone", "strip_prefix", "split"])
+    env.error(key, f"unknown transform {name!r}{_did_you_mean(name, known)}")
+    return None
+
+
+def _coercer(kind: str, key: str, env: _Env) -> Callable[[Any, Context], Any]:
+    """The conversion every value of a canonical field gets, after the mapping's own transforms."""
+    if kind == "text":
+        return lambda v, ctx: tf.to_text(v)
+    if kind == "int":
+        return lambda v, ctx: tf.to_int(v)
+    if kind == "money":
+        return lambda v, ctx: tf.to_decimal(v)
+    if kind == "datetime":
+        convert = tf.to_datetime(env.tz)
+        return lambda v, ctx: convert(v)
+    if kind == "phone":
+        convert = tf.phone(env.region)
+        return lambda v, ctx: convert(v)
+    if kind == "email":
+        return lambda v, ctx: tf.email(v)
+    if kind == "currency":
+        return lambda v, ctx: tf.to_text(v).upper() if tf.to_text(v) else None
+    if kind in ("order_status", "shipment_status"):
+        enum: type[StrEnum] = OrderStatus if kind == "order_status" else ShipmentStatus
+        values = {member.value for member in enum}
+
+        def status(v: Any, ctx: Context) -> Any:
+            if v is None or v == "":
+                return None
+            if isinstance(v, enum):
+                return v
+            label = str(v).strip()
+            guess = re.sub(r"[\s\-]+", "_", label.casefold())
+            if guess in values:
+                return guess
+            if ctx.notes is not None:
+                ctx.notes.append((key, label))
+            return enum("unknown")
+
+        return status
+    if kind == "extra":
+        return lambda v, ctx: v
+    raise AssertionError(kind)
+
+
+def _compile_value(raw: Any, key: str, kind: str, env: _Env, prefix: Prefix) -> Value:
+    """A closure (node, ctx) -> canonical value for one scalar field."""
+    if isinstance(raw, str | list) and not isinstance(raw, dict):
+        raw = {"path": raw}
+    if not isinstance(raw, dict):
+        env.error(key, "expected a path, a list of paths or a mapping with path/jmespath/const/join/cases")
+        return lambda node, ctx: None
+    try:
+        spec = ValueSpec.model_validate(raw)
+    except ValidationError as exc:
+        env.error(key, _pydantic_message(exc, ValueSpec))
+        return lambda node, ctx: None
+
+    source = _compile_source(spec, key, env, prefix)
+    steps: list[Callable[[Any], Any]] = []
+    if spec.transform is not None:
+        raws = spec.transform if isinstance(spec.transform, list) else [spec.transform]
+        for i, one in enumerate(raws):
+            step = _compile_transform(one, f"{key}.transform" + (f"[{i}]" if len(raws) > 1 else ""), env)
+            if step is not None:
+                steps.append(step)
+    table = {_norm(k): v for k, v in spec.map.items()} if spec.map else None
+    default = spec.default
+    coerce = _coercer(kind, key, env)
+
+    def value(node: Any, ctx: Context) -> Any:
+        v = source(node, ctx)
+        for step in steps:
+            if v is None:
+                break
+            v = step(v)
+        if table is not None and isinstance(v, str | int | bool):
+            v = table.get(_norm(v), v)
+        if (v is None or v == "") and default is not None:
+            v = default
+        return coerce(v, ctx)
+
+    return value
+
+
+def _compile_source(spec: ValueSpec, key: str, env: _Env, prefix: Prefix) -> Getter:
+    if spec.path is not None:
+        paths = [spec.path] if isinstance(spec.path, str) else spec.path
+        getters = [_getter(p, key, env, prefix) for p in paths]
+        if len(getters) == 1:
+            return getters[0]
+
+        def first_present(node: Any, ctx: Context) -> Any:
+            for get in getters:
+                v = get(node, ctx)
+                if _present(v):
+                    return v
+            return None
+
+        return first_present
+    if spec.jmespath is not None:
+        try:
+            getter, label = compile_jmespath(spec.jmespath)
+        except ValueError as exc:
+            env.error(f"{key}.jmespath", str(exc))
+            return lambda node, ctx: None
+        _mark(env, label, prefix)
+        return getter
+    if spec.join is not None:
+        parts = [_getter(p, key, env, prefix) for p in spec.join]
+        sep = spec.sep
+
+        def joined(node: Any, ctx: Context) -> Any:
+            texts = [tf.to_text(get(node, ctx)) for get in parts]
+            return sep.join(t for t in texts if t) or None
+
+        return joined
+    if spec.cases is not None:
+        compiled = [
+            (_compile_when(case.when, f"{key}.cases[{i}].when", env, prefix), case.value)
+            for i, case in enumerate(spec.cases)
+        ]
+
+        def first_case(node: Any, ctx: Context) -> Any:
+            for holds, result in compiled:
+                if holds(node, ctx):
+                    return result
+            return None
+
+        return first_case
+    constant = spec.const
+    return lambda node, ctx: constant
+
+
+def _compile_object(
+    raw: Any, key: str, model: type[BaseModel], env: _Env, prefix: Prefix, optional: bool
+) -> Value:
+    """A closure building the dict of a nested model (customer, shipping_address, a list element)."""
+    if not isinstance(raw, dict):
+        env.error(key, f"expected a mapping of {model.__name__} fields ({', '.join(model.model_fields)})")
+        return lambda node, ctx: None
+    fields = _compile_fields(raw, key, model, env, prefix)
+
+    def build(node: Any, ctx: Context) -> Any:
+        out = {name: fn(node, ctx) for name, fn in fields}
+        if optional and all(v is None for v in out.values()):
+            return None
+        return {k: v for k, v in out.items() if v is not None}
+
+    return build
+
+
+def _compile_fields(
+    raw: dict[str, Any], key: str, model: type[BaseModel], env: _Env, prefix: Prefix
+) -> list[tuple[str, Value]]:
+    schema = _fields_of(model)
+    out: list[tuple[str, Value]] = []
+    for name, spec in raw.items():
+        sub = f"{key}.{name}" if key else str(name)
+        if name not in schema:
+            env.error(sub, f"not a field of {model.__name__}{_did_you_mean(str(name), list(schema))}")
+            continue
+        kind, submodel = schema[name]
+        if kind == "list":
+            assert submodel is not None
+            out.append((name, _compile_list(spec, sub, submodel, env, prefix)))
+        elif kind == "object":
+            assert submodel is not None
+            optional = model.model_fields[name].default is None
+            out.append((name, _compile_object(spec, sub, submodel, env, prefix, optional)))
+        else:
+            out.append((name, _compile_value(spec, sub, kind, env, prefix)))
+    return out
+
+
+_LIST_KEYS = {"each", "where", "fields", "unique_by"}
+
+
+def _compile_list(raw: Any, key: str, model: type[BaseModel], env: _Env, prefix: Prefix) -> Value:
+    """A closure mapping each element of a source list (or a single object) to a dict of `model`'s fields."""
+    if not isinstance(raw, dict) or "each" not in raw or "fields" not in raw:
+        env.error(key, "a list field needs 'each' (where the list is) and 'fields' (how to map one element)")
+        return lambda node, ctx: []
+    unknown = set(raw) - _LIST_KEYS
+    for name in sorted(unknown):
+        env.error(f"{key}.{name}", f"unknown key{_did_you_mean(name, sorted(_LIST_KEYS))}")
+    each_raw = raw["each"]
+    source = _compile_value(each_raw, f"{key}.each", "extra", env, prefix)
+    alternatives = [each_raw] if isinstance(each_raw, str) else each_raw if isinstance(each_raw, list) else []
+    element_prefix = tuple(
+        _element_prefix(str(alt), parent) for alt in alternatives for parent in prefix
+    ) or prefix
+    where = _compile_when(raw["where"], f"{key}.where", env, element_prefix) if raw.get("where") else None
+    if not isinstance(raw["fields"], dict):
+        env.error(f"{key}.fields", f"expected a mapping of {model.__name__} fields")
+        return lambda node, ctx: []
+    fields = _compile_fields(raw["fields"], f"{key}.fields", model, env, element_prefix)
+    unique_by = raw.get("unique_by")
+    if unique_by is not None and unique_by not in model.model_fields:
+        env.error(f"{key}.unique_by", f"not a field of {model.__name__}")
+        unique_by = None
+
+    def build(node: Any, ctx: Context) -> list[dict[str, Any]]:
+        items = source(node, ctx)
+        if items is None or items == "":
+            return []
+        if isinstance(items, dict):
+            items = [items]
+        elif not isinstance(items, list):
+            raise RecordError(key, f"expected a list or an object, got {type(items).__name__}")
+        out: list[dict[str, Any]] = []
+        for element in items:
+            if where is not None and not where(element, ctx):
+                continue
+            built = {}
+            for name, fn in fields:
+                v = fn(element, ctx)
+                if v is not None:
+                    built[name] = v
+            if built:
+                out.append(built)
+        if unique_by is not None:
+            seen: dict[Any, dict[str, Any]] = {}
+            for position, built in enumerate(out):
+                seen[built.get(unique_by, ("#", position))] = built
+            out = list(seen.values())
+        return out
+
+    return build
+
+
+def _element_prefix(each: str, parent: str) -> str:
+    if each == "@rows" or each == "$":
+        return ""
+    if each.startswith("$."):
+        return f"{each[2:]}[]."
+    return f"{parent}{each}[]."
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _pydantic_message(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden" and model is not None:
+        return f"unknown key {loc!r}{_did_you_mean(str(first['loc'][-1]), model.model_fields)}"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{loc}: {message}" if loc else message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The compiled mapper
+
+
+@dataclass
+class Mapped:
+    """The outcome of mapping a batch of records."""
+
+    orders: list[Order]
+    sources: list[list[int]]
+    """For each order, the indices of the records (rows) it came from."""
+    errors: list[RecordError]
+    unknown_labels: list[tuple[str, str]]
+    """(field, merchant label) pairs that fell to `unknown`."""
+
+
+class Mapper:
+    """A compiled mapping: `map_records` for batches, `map_one` for one record, `records` to unwrap envelopes."""
+
+    def __init__(self, spec: MappingSpec, build: Value, env: _Env, records: Getter | None, group: Getter | None):
+        self.spec = spec
+        self.name = spec.name
+        self._build = build
+        self._records = records
+        self._group = group
+        self._tz = env.tz
+        self.used_fields: frozenset[str] = frozenset(env.used)
+        """Normalised source paths the mapping reads (`line_items[].sku`); a path marks its subtree used."""
+
+    @property
+    def grouped(self) -> bool:
+        return self._group is not None
+
+    def records(self, payload: Any) -> list[Any]:
+        """The order records inside a payload: a list, one object, or an envelope around either."""
+        if self._records is not None:
+            found = self._records(payload, Context(payload))
+            if found is None:
+                raise RecordError(self.spec.records or "records", "not found in the payload")
+            return found if isinstance(found, list) else [found]
+        return _unwrap(payload)
+
+    def map_one(self, record: Any) -> Order:
+        """One record to an Order; RecordError naming the field when it cannot be mapped."""
+        return self._finish(self._build(record, Context(record)))
+
+    def _finish(self, data: Any) -> Order:
+        try:
+            for shipment in data.get("shipments", ()):
+                complete_shipment(shipment)
+            if self.spec.status_from_shipments:
+                _derive_status(data)
+            return Order.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            raise RecordError(loc or "order", first["msg"].removeprefix("Value error, ")) from None
+
+    def map_records(self, records: list[Any], notes: bool = False) -> Mapped:
+        """Map many records (rows are grouped first when the mapping has group_by); errors are collected."""
+        result = Mapped([], [], [], [])
+        label_notes: list[tuple[str, str]] | None = [] if notes else None
+        for indices, node, rows in self._units(records, result):
+            try:
+                if not isinstance(node, dict):
+                    raise RecordError("record", f"expected an object, got {type(node).__name__}")
+                data = self._build(node, Context(node, rows, label_notes))
+                order = self._finish(data)
+            except RecordError as exc:
+                result.errors.append(exc.at(indices[0]))
+            except (ValueError, TypeError, ArithmeticError) as exc:  # a transform's own error
+                result.errors.append(RecordError("record", str(exc), indices[0]))
+            else:
+                result.orders.append(order)
+                result.sources.append(indices)
+        result.unknown_labels = label_notes or []
+        return result
+
+    def map_payload(self, payload: Any, notes: bool = False) -> Mapped:
+        return self.map_records(self.records(payload), notes=notes)
+
+    def _units(self, records: list[Any], result: Mapped) -> Iterable[tuple[list[int], Any, list[Any] | None]]:
+        if self._group is None:
+            for i, record in enumerate(records):
+                yield [i], record, None
+            return
+        groups: dict[Any, list[int]] = {}
+        for i, record in enumerate(records):
+            key = self._group(record, Context(record)) if isinstance(record, dict) else None
+            key = tf.to_text(key) if isinstance(key, str | int | float) else None
+            if key is None:
+                result.errors.append(RecordError(self.spec.group_by or "group_by", "missing", i))
+                continue
+            groups.setdefault(key, []).append(i)
+        for indices in groups.values():
+            rows = [records[i] for i in indices]
+            yield indices, rows[0], rows
+
+
+def _derive_status(data: dict[str, Any]) -> None:
+    shipments = data.get("shipments") or []
+    if data.get("status") in ("shipped", OrderStatus.SHIPPED) and shipments:
+        if all(s.get("status") in ("delivered", ShipmentStatus.DELIVERED) or s.get("delivered_at") for s in shipments):
+            data["status"] = OrderStatus.DELIVERED
+
+
+def _unwrap(payload: Any) -> list[Any]:
+    for _ in range(4):
+        if isinstance(payload, list):
+            return payload
+        if not isinstance(payload, dict):
+            return [payload]
+        inner = next((payload[k] for k in ENVELOPE_KEYS if isinstance(payload.get(k), list | dict)), None)
+        # Unwrap only an envelope: a dict with an order's own keys ("data" may be a field of an order) stays.
+        if inner is None or len(payload) > 6 or any(k in payload for k in ("id", "uid", "orderUid", "order_id")):
+            return [payload]
+        payload = inner
+    return [payload]
+
+
+def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency: str | None = None,
+                    region: str | None = None, source: str = "mapping") -> Mapper:
+    """Compile a validated spec, with merchant overrides of its defaults; MappingError lists every problem."""
+    tz_name = timezone or spec.defaults.timezone
+    env_errors: list[str] = []
+    try:
+        tz = tf.zone(tz_name)
+    except ValueError as exc:
+        env_errors.append(f"defaults.timezone: {exc}")
+        tz = tf.zone("UTC")
+    env = _Env(tz, currency or spec.defaults.currency, region or spec.defaults.region, spec.group_by is not None)
+    env.errors.extend(env_errors)
+    order_fields = _compile_fields(spec.order, "order", Order, env, ("",))
+    names = {name for name, _ in order_fields}
+    if "status" in names and "status_text" not in names:
+        # Keep the merchant's own label: status_text reads status's source without its map.
+        raw = spec.order["status"]
+        raw = {"path": raw} if isinstance(raw, str | list) else dict(raw) if isinstance(raw, dict) else raw
+        if isinstance(raw, dict) and "cases" not in raw:
+            raw = {k: v for k, v in raw.items() if k not in ("map", "default")}
+            order_fields.append(("status_text", _compile_value(raw, "order.status", "text", env, ("",))))
+    default_currency = env.currency.upper() if env.currency else None
+    if default_currency and "currency" not in names:
+        order_fields.append(("currency", lambda node, ctx: default_currency))
+    records = _getter(spec.records, "records", env, ("",)) if spec.records else None
+    group = _getter(spec.group_by, "group_by", env, ("",)) if spec.group_by else None
+    if env.errors:
+        raise MappingError(f"{source}: " + "; ".join(env.errors))
+    fields = order_fields
+    currency_default = default_currency
+
+    def build(node: Any, ctx: Context) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, fn in fields:
+            try:
+                v = fn(node, ctx)
+            except RecordError:
+                raise
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise RecordError(name, str(exc)) from None
+            if v is not None:
+                out[name] = v
+        if currency_default and "currency" not in out:
+            out["currency"] = currency_default
+        return out
+
+    return Mapper(spec, build, env, records, group)
+
+
+def load_mapping_text(text: str, source: str) -> MappingSpec:
+    """Parse and validate a mapping's YAML text; MappingError naming `source` and the line or key."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise MappingError(f"{source}: {where}invalid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise MappingError(f"{source}: a mapping file is a YAML mapping with an 'order' key")
+    try:
+        return MappingSpec.model_validate(data)
+    except ValidationError as exc:
+        raise MappingError(f"{source}: {_pydantic_message(exc, MappingSpec)}") from None
+
+
+def load_mapping(name_or_path: str | Path, **overrides: Any) -> Mapper:
+    """A compiled mapper from a preset name or a mapping file path."""
+    from tools.presets import preset_path
+
+    path = preset_path(str(name_or_path)) if isinstance(name_or_path, str) else None
+    if path is None:
+        path = Path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MappingError(f"{path}: no such mapping file or preset") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path}: cannot read ({exc})") from None
+    source = str(name_or_path) if path.parent.name == "presets" else str(path)
+    return compile_mapping(load_mapping_text(text, source), source=source, **overrides)
