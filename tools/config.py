@@ -1,0 +1,237 @@
+"""Merchant configuration (YAML): who the merchant is, where orders come from, how they map, what the policy is.
+
+`--config PATH` on every command, else `ORDER_ASSISTANT_CONFIG`, else the bundled demo merchant. Secrets are
+never in the file: it names environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tools._transforms import zone
+from tools.errors import OrderAssistantError
+
+__all__ = [
+    "ConfigError",
+    "HttpSourceConfig",
+    "MerchantConfig",
+    "MerchantInfo",
+    "ModelConfig",
+    "PolicyConfig",
+    "StoreSourceConfig",
+    "demo_config",
+    "load_config",
+    "resolve_config",
+]
+
+CONFIG_ENV = "ORDER_ASSISTANT_CONFIG"
+DEMO_DIR = Path(__file__).parent / "demo"
+
+
+class ConfigError(OrderAssistantError):
+    """The merchant config is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MerchantInfo(_Strict):
+    name: str = "Demo Outfitters"
+    timezone: str = "UTC"
+    """IANA zone: naive merchant times are read in it; dates in answers are given in it."""
+    default_region: str | None = None
+    """ISO 3166 region for phone numbers written without a country code."""
+    locale: str = "en"
+    currency: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 2 or not value.isalpha()):
+            raise ValueError("expected a two-letter ISO 3166 region such as US or CN")
+        return value.upper() if value else value
+
+
+class BearerAuth(_Strict):
+    type: Literal["bearer"]
+    token_env: str
+    """Environment variable holding the token."""
+
+
+class HeaderAuth(_Strict):
+    type: Literal["header"]
+    name: str
+    value_env: str
+
+
+class BasicAuth(_Strict):
+    type: Literal["basic"]
+    username_env: str
+    password_env: str
+
+
+class QueryAuth(_Strict):
+    type: Literal["query"]
+    param: str
+    value_env: str
+
+
+class NoAuth(_Strict):
+    type: Literal["none"] = "none"
+
+
+Auth = Annotated[BearerAuth | HeaderAuth | BasicAuth | QueryAuth | NoAuth, Field(discriminator="type")]
+
+
+class QueryParams(_Strict):
+    """The endpoint's query-parameter names for each lookup key (null: the endpoint does not support it)."""
+
+    email: str | None = "email"
+    order_id: str | None = "order_id"
+    phone: str | None = "phone"
+    ref_id: str | None = "ref_id"
+    phone_format: Literal["e164", "digits", "last7"] = "e164"
+    """How a phone is sent: +14155550100, 14155550100 or 5550100 (the seed's last-7 rule)."""
+
+
+class HttpSourceConfig(_Strict):
+    type: Literal["http"]
+    url: str
+    params: QueryParams = Field(default_factory=QueryParams)
+    auth: Auth = Field(default_factory=NoAuth)
+    orders_path: str | None = None
+    """Where the list of orders sits in the response; omitted: top level or envelope detection."""
+    timeout_s: float = Field(5.0, gt=0, le=120)
+    """Deadline for one lookup, retries included."""
+    retries: int = Field(2, ge=0, le=10)
+    max_response_bytes: int = Field(5_000_000, gt=0)
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
+class StoreSourceConfig(_Strict):
+    type: Literal["store"]
+    path: str = "orders.db"
+    """SQLite file, relative to the config file."""
+
+
+Source = Annotated[HttpSourceConfig | StoreSourceConfig, Field(discriminator="type")]
+
+
+class PolicyConfig(_Strict):
+    verification: Literal["strict", "order_number"] = "strict"
+    """strict: details need a verified identity or a matching second factor; order_number: status on the ID alone."""
+    max_failed_attempts: int = Field(5, ge=1, le=100)
+
+
+class ModelConfig(_Strict):
+    name: str | None = None
+    """Chat model; none configured (and no OPENAI_API_KEY) means the offline responder answers."""
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = Field(30.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+
+
+class MerchantConfig(_Strict):
+    merchant: MerchantInfo = Field(default_factory=MerchantInfo)
+    source: Source = Field(default_factory=lambda: StoreSourceConfig(type="store"))
+    mapping: str = "generic"
+    """Preset name or mapping file path (relative to the config file)."""
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    """Directory relative paths in the file are resolved against (set by the loader)."""
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def mapping_ref(self) -> str | Path:
+        """The mapping as `load_mapping` takes it: a preset name, or a resolved file path."""
+        from tools.presets import preset_path
+
+        return self.mapping if preset_path(self.mapping) is not None else self.resolve(self.mapping)
+
+    def mapper(self):  # type: ignore[no-untyped-def]
+        """The compiled mapping, with the merchant's timezone, currency and region as defaults."""
+        from tools.mapping import load_mapping
+
+        return load_mapping(
+            self.mapping_ref(),
+            timezone=self.merchant.timezone,
+            currency=self.merchant.currency,
+            region=self.merchant.default_region,
+        )
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("function-", "tagged-union")))
+    if error["type"] == "extra_forbidden":
+        return f"{loc}: unknown key"
+    if error["type"] == "missing":
+        return f"{loc}: missing"
+    return f"{loc}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def load_config(path: str | Path) -> MerchantConfig:
+    """Read and validate a config file; ConfigError names the file and the key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ConfigError(f"{path}: {where}invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a YAML mapping with merchant, source, mapping, policy, model")
+    try:
+        config = MerchantConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_first_error(exc)}") from None
+    return config.model_copy(update={"base_dir": path.resolve().parent})
+
+
+def demo_config() -> MerchantConfig:
+    """The bundled demo merchant: an embedded store of generated orders."""
+    return load_config(DEMO_DIR / "merchant.yaml")
+
+
+def resolve_config(path: str | Path | None = None) -> MerchantConfig:
+    """`path`, else $ORDER_ASSISTANT_CONFIG, else the demo merchant."""
+    chosen = path or os.environ.get(CONFIG_ENV)
+    return load_config(chosen) if chosen else demo_config()
+
+
+def secret(name: str) -> str:
+    """The value of environment variable `name`; ConfigError telling how to set it when it is missing."""
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"environment variable {name} is not set (the config names it for a secret)")
+    return value
