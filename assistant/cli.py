@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,8 +61,9 @@ def cmd_mapping_check(args: argparse.Namespace) -> int:
 
 
 def cmd_mapping_suggest(args: argparse.Namespace) -> int:
-    from tools.files import read_payload
     from tools.suggest import suggest_mapping
+
+    from tools.files import read_payload
 
     payload = read_payload(args.sample)
     text = suggest_mapping(payload, source=str(args.sample))
@@ -71,6 +73,62 @@ def cmd_mapping_suggest(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from tools.config import resolve_config
+    from tools.lookup import TOOLS, LookupContext, Session
+    from tools.sources import open_source
+
+    config = resolve_config(args.config)
+    arguments = {
+        k: v
+        for k, v in {
+            "order_id": args.order_id, "email": args.email, "phone": args.phone, "ref_id": args.ref_id,
+            "postal_code": args.postal_code,
+        }.items()
+        if v is not None
+    }
+    if not any(k in arguments for k in ("order_id", "email", "phone", "ref_id")):
+        raise _Usage("lookup needs at least one of --order-id, --email, --phone, --ref-id")
+    session = Session(verified_email=args.verified_email, verified_phone=args.verified_phone)
+    source = open_source(config)
+    try:
+        result = TOOLS["lookup_orders"].call(LookupContext(source, config.merchant, config.policy, session), arguments)
+    finally:
+        source.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, separators=(",", ":")))
+    else:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    return EXIT_OK if result["result"] == "found" else EXIT_FAILED
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tools.importer import format_result, import_file
+
+    from tools.config import resolve_config
+    from tools.mapping import load_mapping
+    from tools.presets import preset_names, preset_path
+
+    if args.preset and preset_path(args.preset) is None:
+        raise _Usage(f"no preset {args.preset!r} (presets: {', '.join(preset_names())})")
+    config = resolve_config(args.config) if args.config else None
+    overrides = {}
+    if config is not None:
+        overrides = {"timezone": config.merchant.timezone, "currency": config.merchant.currency,
+                     "region": config.merchant.default_region}
+    mapper = load_mapping(args.preset if args.preset else Path(args.mapping), **overrides)
+    if args.store:
+        store = Path(args.store)
+    elif config is not None and config.source.type == "store":
+        store = config.resolve(config.source.path)
+    else:
+        store = Path("orders.db")
+    result = import_file(store, Path(args.file), mapper, skip_invalid=args.skip_invalid,
+                         rejects_path=Path(args.rejects) if args.rejects else None)
+    print(format_result(result, as_json=args.json))
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 class _Usage(Exception):
@@ -83,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH",
+                        help="merchant config (default: $ORDER_ASSISTANT_CONFIG, else the bundled demo merchant)")
 
     mapping = commands.add_parser("mapping", help="list, check and draft mappings of merchant order data")
     mapping_commands = mapping.add_subparsers(dest="mapping_command", required=True, metavar="SUBCOMMAND")
@@ -101,6 +163,34 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("sample", metavar="SAMPLE", help="a JSON, JSONL or CSV sample of the merchant's orders")
     suggest.add_argument("-o", "--output", metavar="FILE", help="write the draft here instead of stdout")
     suggest.set_defaults(func=cmd_mapping_suggest)
+
+    lookup = commands.add_parser(
+        "lookup", parents=[common], help="run the order-lookup tool under the policy; prints what the model would see"
+    )
+    lookup.add_argument("--order-id", help="order number as the shopper would give it")
+    lookup.add_argument("--email")
+    lookup.add_argument("--phone")
+    lookup.add_argument("--ref-id")
+    lookup.add_argument("--postal-code", help="shipping postal code, a second factor with --order-id")
+    lookup.add_argument("--verified-email", metavar="E", help="simulate a signed-in shopper with this email")
+    lookup.add_argument("--verified-phone", metavar="P", help="simulate a signed-in shopper with this phone")
+    lookup.add_argument("--json", action="store_true", help="compact JSON, exactly as the model receives it")
+    lookup.set_defaults(func=cmd_lookup)
+
+    imp = commands.add_parser(
+        "import", parents=[common], help="import an order export (JSON, JSONL, CSV) into the embedded store",
+        usage="order-assistant import FILE (--preset NAME | --mapping FILE) [--json] [--skip-invalid]",
+    )
+    imp.add_argument("file", metavar="FILE")
+    which = imp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--preset", metavar="NAME")
+    which.add_argument("--mapping", metavar="FILE")
+    imp.add_argument("--store", metavar="PATH",
+                     help="SQLite store (default: the config's store path, else ./orders.db)")
+    imp.add_argument("--skip-invalid", action="store_true", help="import the good rows, write the rejects to a file")
+    imp.add_argument("--rejects", metavar="FILE", help="where --skip-invalid writes rejects (FILE.rejects.jsonl)")
+    imp.add_argument("--json", action="store_true", help="print one JSON object of counts")
+    imp.set_defaults(func=cmd_import)
     return parser
 
 
@@ -111,6 +201,7 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="order-assistant: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

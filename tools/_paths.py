@@ -121,7 +121,7 @@ def compile_jmespath(expression: str) -> tuple[Getter, str]:
     except JMESPathError as exc:
         raise ValueError(f"invalid JMESPath {expression!r}: {exc}") from None
     chain: list[str] = []
-    node: dict[str, Any] = compiled.parsed
+    node: Any = compiled.parsed
     while True:
         kind = node.get("type")
         if kind == "field":

@@ -117,7 +117,7 @@ def to_datetime(tz: tzinfo, fmt: str | None = None, unit: str | None = None) -> 
                 return None
             if fmt is not None:
                 try:
-                    result = datetime.strptime(text, fmt)
+                    result = datetime.strptime(text, fmt)  # noqa: DTZ007 (made aware below)
                 except ValueError:
                     raise ValueError(f"{value!r} does not match format {fmt!r}") from None
             elif _UNIX.fullmatch(text):
@@ -143,7 +143,7 @@ def _parse_text(text: str) -> datetime:
             pass
     for fmt in _FALLBACK_FORMATS:
         try:
-            return datetime.strptime(text, fmt)
+            return datetime.strptime(text, fmt)  # noqa: DTZ007 (made aware by the caller)
         except ValueError:
             continue
     raise ValueError(f"{text!r} is not a date this mapping can read (add a format)")
@@ -188,8 +188,16 @@ def decode_json(value: Any) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at char {exc.pos})") from None
+
+
+def try_decode_json(value: Any) -> Any:
+    """Like `decode_json`, but text that is not JSON gives None: a field documented as JSON sometimes holds a note."""
+    try:
+        return decode_json(value)
+    except ValueError:
+        return None
 
 
 def phone(region: str | None) -> Converter:

@@ -39,7 +39,7 @@ def _key(name: str) -> str:
 
 
 _add("UPS", "https://www.ups.com/track?tracknum=%s", "united parcel service", "ups ground")
-_add("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels=%s", "united states postal service", "us postal service")
+_add("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels=%s", "united states postal service", "us mail")
 _add("FedEx", "https://www.fedex.com/fedextrack/?trknbr=%s", "federal express", "fedex ground", "fedex express")
 _add("DHL Express", "https://www.dhl.com/en/express/tracking.html?AWB=%s", "dhl", "dhl us", "dhl express air")
 _add("DHL eCommerce", "https://webtrack.dhlecs.com/orders?trackingNumber=%s", "dhl ecommerce", "dhl global mail")

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tools._transforms import zone
+from tools._yaml import load_yaml
+
+if TYPE_CHECKING:
+    from tools.mapping import Mapper
 from tools.errors import OrderAssistantError
 
 __all__ = [
@@ -156,8 +160,8 @@ class MerchantConfig(_Strict):
     source: Source = Field(default_factory=lambda: StoreSourceConfig(type="store"))
     mapping: str = "generic"
     """Preset name or mapping file path (relative to the config file)."""
-    policy: PolicyConfig = Field(default_factory=PolicyConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
+    policy: PolicyConfig = PolicyConfig()
+    model: ModelConfig = ModelConfig()
     base_dir: Path = Field(default=Path("."), exclude=True)
     """Directory relative paths in the file are resolved against (set by the loader)."""
 
@@ -172,7 +176,7 @@ class MerchantConfig(_Strict):
 
         return self.mapping if preset_path(self.mapping) is not None else self.resolve(self.mapping)
 
-    def mapper(self):  # type: ignore[no-untyped-def]
+    def mapper(self) -> Mapper:
         """The compiled mapping, with the merchant's timezone, currency and region as defaults."""
         from tools.mapping import load_mapping
 
@@ -204,7 +208,7 @@ def load_config(path: str | Path) -> MerchantConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -22,9 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tools import _transforms as tf
 from tools._paths import Context, Getter, compile_jmespath, compile_path
+from tools._yaml import load_yaml
 from tools.carriers import complete_shipment
 from tools.errors import MappingError, RecordError
-from tools.schema import Order, OrderStatus, Shipment, ShipmentStatus
+from tools.schema import Order, OrderStatus, ShipmentStatus
 
 __all__ = ["Mapped", "Mapper", "MappingSpec", "compile_mapping", "load_mapping", "load_mapping_text"]
 
@@ -94,8 +95,9 @@ class MappingSpec(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     records: str | None = None
     """Path to the list of orders in a payload; without it, envelopes ({"orders": [...]}, ...) are detected."""
-    group_by: str | None = None
-    """For exports with one row per item: rows with the same value here become one order."""
+    group_by: str | list[str] | None = None
+    """For exports with one row per item: rows with the same value here become one order (a list of paths: the
+    first present one wins, for exports whose column names vary)."""
     status_from_shipments: bool = False
     """A shipped order whose every shipment is delivered becomes `delivered`."""
     order: dict[str, Any]
@@ -290,6 +292,7 @@ def _compile_transform(raw: Any, key: str, env: _Env) -> Callable[[Any], Any] | 
         return lambda v: [part.strip() for part in v.split(sep) if part.strip()] if isinstance(v, str) else v
     simple: dict[str, Callable[[Any], Any]] = {
         "json": tf.decode_json,
+        "try_json": tf.try_decode_json,
         "decimal": tf.to_decimal,
         "int": tf.to_int,
         "text": tf.to_text,
@@ -325,7 +328,12 @@ def _coercer(kind: str, key: str, env: _Env) -> Callable[[Any, Context], Any]:
     if kind == "email":
         return lambda v, ctx: tf.email(v)
     if kind == "currency":
-        return lambda v, ctx: tf.to_text(v).upper() if tf.to_text(v) else None
+
+        def currency(v: Any, ctx: Context) -> str | None:
+            text = tf.to_text(v)
+            return text.upper() if text else None
+
+        return currency
     if kind in ("order_status", "shipment_status"):
         enum: type[StrEnum] = OrderStatus if kind == "order_status" else ShipmentStatus
         values = {member.value for member in enum}
@@ -648,7 +656,8 @@ class Mapper:
             key = self._group(record, Context(record)) if isinstance(record, dict) else None
             key = tf.to_text(key) if isinstance(key, str | int | float) else None
             if key is None:
-                result.errors.append(RecordError(self.spec.group_by or "group_by", "missing", i))
+                name = self.spec.group_by if isinstance(self.spec.group_by, str) else "group_by"
+                result.errors.append(RecordError(name, "missing", i))
                 continue
             groups.setdefault(key, []).append(i)
         for indices in groups.values():
@@ -702,7 +711,7 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
     if default_currency and "currency" not in names:
         order_fields.append(("currency", lambda node, ctx: default_currency))
     records = _getter(spec.records, "records", env, ("",)) if spec.records else None
-    group = _getter(spec.group_by, "group_by", env, ("",)) if spec.group_by else None
+    group = _compile_value(spec.group_by, "group_by", "extra", env, ("",)) if spec.group_by else None
     if env.errors:
         raise MappingError(f"{source}: " + "; ".join(env.errors))
     fields = order_fields
@@ -729,7 +738,7 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
 def load_mapping_text(text: str, source: str) -> MappingSpec:
     """Parse and validate a mapping's YAML text; MappingError naming `source` and the line or key."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

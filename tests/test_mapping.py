@@ -1,0 +1,272 @@
+"""The mapping compiler: paths, transforms, coercion, lists, grouping, envelopes and strict validation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from tools.errors import MappingError
+from tools.mapping import compile_mapping, load_mapping, load_mapping_text
+from tools.schema import OrderStatus, ShipmentStatus
+
+
+def mapper(yaml_text: str, **overrides):
+    return compile_mapping(load_mapping_text(yaml_text, "test.yaml"), source="test.yaml", **overrides)
+
+
+def test_paths_with_indices_root_and_quoted_keys():
+    m = mapper(
+        """
+order:
+  id: meta["order.no"]
+  customer: {email: 'buyers[1].contact.email'}
+  items:
+    each: lines
+    fields: {sku: sku, name: $.title}
+"""
+    )
+    order = m.map_one(
+        {"meta": {"order.no": 77}, "buyers": [{}, {"contact": {"email": "b@X.COM"}}], "title": "T",
+         "lines": [{"sku": "A"}, {"sku": "B"}]}
+    )
+    assert order.id == "77"
+    assert order.customer.email == "b@x.com"
+    assert [(i.sku, i.name) for i in order.items] == [("A", "T"), ("B", "T")]
+
+
+def test_first_present_path_and_default_and_const():
+    m = mapper(
+        """
+order:
+  id: [number, id]
+  currency: {const: eur}
+  payment_method: {path: pay, default: card}
+"""
+    )
+    order = m.map_one({"number": "", "id": 5})
+    assert (order.id, order.currency, order.payment_method) == ("5", "EUR", "card")
+
+
+def test_value_map_is_case_insensitive_and_unknown_labels_are_reported():
+    m = mapper(
+        """
+order:
+  id: id
+  status: {path: state, map: {Paid: processing, 已发货: shipped}}
+"""
+    )
+    mapped = m.map_records([{"id": 1, "state": "PAID"}, {"id": 2, "state": "已发货"}, {"id": 3, "state": "Lost"}],
+                           notes=True)
+    assert [o.status for o in mapped.orders] == [OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.UNKNOWN]
+    # status_text keeps the merchant's own label when it is not mapped
+    assert [o.status_text for o in mapped.orders] == ["PAID", "已发货", "Lost"]
+    assert mapped.unknown_labels == [("order.status", "Lost")]
+
+
+def test_canonical_labels_pass_without_a_map():
+    m = mapper("order: {id: id, status: s}")
+    assert m.map_one({"id": 1, "s": "On-Hold"}).status == OrderStatus.ON_HOLD
+
+
+def test_cases_first_match_wins():
+    m = mapper(
+        """
+order:
+  id: id
+  status:
+    cases:
+      - {when: {cancelled_at: {present: true}}, value: cancelled}
+      - {when: {fin: refunded}, value: refunded}
+      - {when: {ful: [partial]}, value: partially_shipped}
+      - {when: {fin: {not_in: [pending]}}, value: processing}
+"""
+    )
+    assert m.map_one({"id": 1, "cancelled_at": "2024-01-01", "fin": "refunded"}).status == "cancelled"
+    assert m.map_one({"id": 1, "fin": "Refunded"}).status == "refunded"
+    assert m.map_one({"id": 1, "fin": "paid", "ful": "partial"}).status == "partially_shipped"
+    assert m.map_one({"id": 1, "fin": "paid"}).status == "processing"
+    assert m.map_one({"id": 1, "fin": "pending"}).status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-10-10T14:21:00Z", datetime(2024, 10, 10, 14, 21, tzinfo=UTC)),
+        ("2024-10-10T14:21:00-07:00", datetime(2024, 10, 10, 14, 21, tzinfo=timezone(timedelta(hours=-7)))),
+        ("Tue, 05 Mar 2019 21:40:11 +0000", datetime(2019, 3, 5, 21, 40, 11, tzinfo=UTC)),
+        (1700000000, datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+        (1700000000123, datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)),
+        ("1700000000", datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+    ],
+)
+def test_dates_in_every_documented_form(raw, expected):
+    m = mapper("order: {id: id, created_at: t}")
+    assert m.map_one({"id": 1, "t": raw}).created_at == expected
+
+
+def test_naive_times_are_read_in_the_mapping_timezone_and_merchant_override():
+    text = "defaults: {timezone: Asia/Shanghai}\norder: {id: id, created_at: t}"
+    naive = {"id": 1, "t": "2022-09-14 11:03:23"}
+    assert mapper(text).map_one(naive).created_at.isoformat() == "2022-09-14T11:03:23+08:00"
+    la = mapper(text, timezone="America/Los_Angeles").map_one(naive).created_at
+    assert la.utcoffset() == timedelta(hours=-7)
+
+
+def test_explicit_format_and_unit_and_timezone_options():
+    m = mapper(
+        """
+order:
+  id: id
+  created_at: {path: a, transform: {datetime: {format: "%d/%m/%Y %H:%M"}}}
+  updated_at: {path: b, transform: {datetime: {unit: ms}}}
+  shipments:
+    each: s
+    fields:
+      shipped_at: {path: gmt, transform: {datetime: {timezone: UTC}}}
+"""
+    )
+    order = m.map_one({"id": 1, "a": "02/03/2024 10:00", "b": 1000, "s": [{"gmt": "2024-03-02T10:00:00"}]})
+    assert order.created_at == datetime(2024, 3, 2, 10, tzinfo=UTC)
+    assert order.updated_at == datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert order.shipments[0].shipped_at == datetime(2024, 3, 2, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(59.99, "59.99"), ("59.99", "59.99"), (0.1 + 0.2, "0.30000000000000004"), ("1,299.00", "1299.00"),
+     ("$5", "5"), (12, "12")],
+)
+def test_money_is_decimal_and_floats_keep_their_shortest_form(raw, expected):
+    order = mapper("order: {id: id, total: t}").map_one({"id": 1, "t": raw})
+    assert order.total == Decimal(expected)
+    assert order.model_dump(mode="json")["total"] == expected
+
+
+def test_minor_units_use_the_currency_exponent():
+    text = "order: {id: id, total: {path: t, transform: minor_units}}"
+    assert mapper(text, currency="USD").map_one({"id": 1, "t": 400}).total == Decimal("4.00")
+    assert mapper(text, currency="JPY").map_one({"id": 1, "t": 400}).total == Decimal("400")
+    assert mapper("order: {id: id, total: {path: t, transform: {minor_units: 3}}}").map_one(
+        {"id": 1, "t": 1500}
+    ).total == Decimal("1.500")
+
+
+def test_json_strings_are_decoded_and_phones_become_e164():
+    m = mapper(
+        """
+defaults: {region: CN}
+order:
+  id: id
+  extra: extra
+  customer: {phone: mobile}
+  shipping_address: {phone: {path: sp, transform: {phone: US}}}
+"""
+    )
+    order = m.map_one({"id": 1, "extra": '{"remarks": "weekdays"}', "mobile": "138 0013 8000", "sp": "(415) 555-0199"})
+    assert order.extra == {"remarks": "weekdays"}
+    assert order.customer.phone == "+8613800138000"
+    assert order.shipping_address is not None and order.shipping_address.phone == "+14155550199"
+
+
+def test_join_name_parts_skips_blanks():
+    m = mapper("order: {id: id, customer: {name: {join: [first, middle, last]}}}")
+    assert m.map_one({"id": 1, "first": "Jane", "middle": "", "last": "Doe"}).customer.name == "Jane Doe"
+
+
+def test_list_where_and_single_object_as_list():
+    m = mapper(
+        """
+order:
+  id: id
+  shipments:
+    each: f
+    where: {status: {not_in: [cancelled]}}
+    fields: {tracking_number: n, status: {path: st, map: {moving: in_transit}}}
+"""
+    )
+    order = m.map_one({"id": 1, "f": [{"n": "A1", "st": "moving", "status": "ok"}, {"n": "B", "status": "cancelled"}]})
+    assert [(s.tracking_number, s.status) for s in order.shipments] == [("A1", ShipmentStatus.IN_TRANSIT)]
+    single = m.map_one({"id": 1, "f": {"n": "C", "st": "delivered"}})
+    assert [(s.tracking_number, s.status) for s in single.shipments] == [("C", ShipmentStatus.DELIVERED)]
+
+
+def test_group_by_merges_rows_and_unique_by_updates_the_same_product():
+    m = mapper(
+        """
+group_by: no
+order:
+  id: no
+  items: {each: "@rows", unique_by: sku, fields: {sku: sku, quantity: q}}
+"""
+    )
+    rows = [{"no": "A", "sku": "1", "q": 1}, {"no": "B", "sku": "1", "q": 1}, {"no": "A", "sku": "2", "q": 1},
+            {"no": "A", "sku": "1", "q": 5}]
+    mapped = m.map_records(rows)
+    assert [o.id for o in mapped.orders] == ["A", "B"]
+    assert [(i.sku, i.quantity) for i in mapped.orders[0].items] == [("1", 5), ("2", 1)]
+    assert mapped.sources == [[0, 2, 3], [1]]
+
+
+def test_envelopes_are_unwrapped_but_orders_with_a_data_field_are_not():
+    m = mapper("order: {id: id}")
+    assert [o.id for o in m.map_payload({"orders": [{"id": 1}, {"id": 2}]}).orders] == ["1", "2"]
+    assert [o.id for o in m.map_payload({"order": {"id": 3}}).orders] == ["3"]
+    assert [o.id for o in m.map_payload({"data": {"orders": [{"id": 4}]}, "page": 1}).orders] == ["4"]
+    assert [o.id for o in m.map_payload({"id": 5, "data": {"x": 1}}).orders] == ["5"]
+    assert [o.id for o in mapper("records: a.b\norder: {id: id}").map_payload({"a": {"b": [{"id": 6}]}}).orders] == ["6"]
+
+
+def test_bad_values_become_record_errors_naming_the_field():
+    m = mapper("order: {id: id, total: t, created_at: c}")
+    mapped = m.map_records([{"id": 1, "t": "abc"}, {"id": 2, "c": "someday"}, "not an object", {"id": 3}])
+    assert [o.id for o in mapped.orders] == ["3"]
+    assert [(e.record, e.field) for e in mapped.errors] == [(0, "total"), (1, "created_at"), (2, "record")]
+    assert "'abc' is not an amount" in str(mapped.errors[0])
+
+
+def test_carrier_detected_from_tracking_number_and_link_from_carrier_name():
+    m = mapper("order: {id: id, shipments: {each: s, fields: {tracking_number: n, carrier: c}}}")
+    order = m.map_one({"id": 1, "s": [{"n": "1Z999AA10123456784"}, {"n": "9400", "c": "usps"}, {"n": "X1", "c": "Acme"}]})
+    ups, usps, acme = order.shipments
+    assert (ups.carrier, ups.tracking_url) == ("UPS", "https://www.ups.com/track?tracknum=1Z999AA10123456784")
+    assert (usps.carrier, usps.tracking_url) == ("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400")
+    assert (acme.carrier, acme.tracking_url) == ("Acme", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("order: {id: id, custmer: {email: e}}", "order.custmer: not a field of Order (did you mean 'customer'?)"),
+        ("order: {id: {pth: x}}", "order.id: unknown key 'pth' (did you mean 'path'?)"),
+        ("order: {id: {path: a, const: 1}}", "order.id: needs exactly one of path, jmespath, const, join, cases"),
+        ("order: {id: id, total: {path: t, transform: money}}", "order.total.transform: unknown transform 'money'"),
+        ("order: {id: 'a..b'}", "order.id: empty segment at position 3"),
+        ("order: {id: {jmespath: 'a[?'}}", "order.id.jmespath: invalid JMESPath"),
+        ("defaults: {timezone: Mars/Base}\norder: {id: id}", "defaults.timezone: unknown timezone 'Mars/Base'"),
+        ("order: {items: {each: x}}", "order.items: a list field needs 'each'"),
+        ("order: {id: id, items: {each: x, fields: {sku: s}, wher: {}}}", "order.items.wher: unknown key"),
+        ("order: {id: id}\nextra_key: 1", "unknown key 'extra_key'"),
+        ("order: {id: [a, b}", "line 1, column 18: invalid YAML"),
+        ("order: {items: {each: '@rows', fields: {sku: s}}}", "'@rows' needs group_by"),
+    ],
+)
+def test_mapping_errors_name_the_key(text, message):
+    with pytest.raises(MappingError) as caught:
+        mapper(text)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("test.yaml: ")
+
+
+def test_every_shipped_preset_compiles():
+    from tools.presets import preset_names
+
+    assert "generic" in preset_names()
+    for name in preset_names():
+        assert load_mapping(name).name == name
+
+
+def test_used_fields_cover_list_elements_and_alternatives():
+    m = load_mapping("generic")
+    assert {"customer.email", "items[].sku", "line_items[].sku", "tracking_number"} <= m.used_fields

@@ -1,0 +1,202 @@
+"""The order-lookup tool the model calls, and the session it runs in. The policy is applied here, in code:
+what the model sees of an order depends on the session's verified identity and the factors given, never on
+what a prompt says."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.config import MerchantInfo, PolicyConfig
+from tools.phones import to_e164
+from tools.policy import Disclosure, matches_email, matches_phone, matches_postal_code, order_view
+from tools.schema import Order
+from tools.sources import OrderSource, SourceError, normalise_order_id
+from tools.toolkit import ToolArgumentError, function_tool
+
+__all__ = ["LookupContext", "MAX_ORDERS", "Session", "TOOLS", "lookup_orders"]
+
+log = logging.getLogger("order_assistant.lookup")
+
+MAX_ORDERS = 10
+"""At most this many orders (most recent first) in one result; `more` says how many were left out."""
+
+HANDOFF = "Offer to connect the shopper with a team member."
+
+
+class Session(BaseModel):
+    """What one conversation has established; serialisable so a server can persist it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verified_email: str | None = None
+    """An email the merchant vouched for (a signed widget token; the CLI's --verified-email)."""
+    verified_phone: str | None = None
+    failed_attempts: int = 0
+    disclosed: list[str] = Field(default_factory=list)
+    """Order ids disclosed so far, in order."""
+
+
+@dataclass
+class LookupContext:
+    """Everything a lookup needs besides the model's arguments."""
+
+    source: OrderSource
+    merchant: MerchantInfo
+    policy: PolicyConfig
+    session: Session
+
+
+def _result(kind: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"result": kind, "message": message, **extra}
+
+
+def _identity_matches(order: Order, ctx: LookupContext) -> bool:
+    session = ctx.session
+    region = ctx.merchant.default_region
+    return matches_email(order, session.verified_email) or matches_phone(
+        order, to_e164(session.verified_phone, region), region
+    )
+
+
+def _found(orders: list[Order], disclosure: Disclosure, ctx: LookupContext) -> dict[str, Any]:
+    orders = sorted(orders, key=lambda o: o.created_at.timestamp() if o.created_at else 0.0, reverse=True)
+    shown = orders[:MAX_ORDERS]
+    for order in shown:
+        if order.id and order.id not in ctx.session.disclosed:
+            ctx.session.disclosed.append(order.id)
+    out: dict[str, Any] = {
+        "result": "found",
+        "disclosure": disclosure.value,
+        "orders": [order_view(o, disclosure) for o in shown],
+    }
+    if len(orders) > len(shown):
+        out["more"] = len(orders) - len(shown)
+    return out
+
+
+def _failed(ctx: LookupContext) -> dict[str, Any]:
+    ctx.session.failed_attempts += 1
+    left = ctx.policy.max_failed_attempts - ctx.session.failed_attempts
+    if left <= 0:
+        return _locked()
+    return _result(
+        "no_match",
+        "No order matches those details together. Ask the shopper to check the order number and the email, "
+        "phone or postal code used at checkout.",
+        attempts_left=left,
+    )
+
+
+def _locked() -> dict[str, Any]:
+    return _result("locked", f"Too many unsuccessful lookups in this conversation. {HANDOFF}", handoff=True)
+
+
+def lookup_orders(
+    ctx: LookupContext,
+    order_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    ref_id: str | None = None,
+    postal_code: str | None = None,
+) -> dict[str, Any]:
+    """Look up the shopper's orders. Give at least one of order_id, email, phone or ref_id, exactly as the shopper
+    wrote them. Order details are returned only when the shopper is verified: an order number (or reference ID)
+    together with the email, phone or shipping postal code used on that order, or a verified signed-in identity.
+    Otherwise the result says which detail to ask the shopper for.
+
+    Args:
+      order_id: The order number the shopper gave, e.g. "#1042" or "ORD-12345".
+      email: The email address the shopper gave.
+      phone: The phone number the shopper gave, in any format.
+      ref_id: An alternative reference ID the shopper gave (e.g. a marketplace or invoice reference).
+      postal_code: The shipping postal code the shopper gave, used to confirm an order number.
+    """
+    if not (order_id or email or phone or ref_id):
+        raise ToolArgumentError("give at least one of order_id, email, phone or ref_id")
+    if ctx.session.failed_attempts >= ctx.policy.max_failed_attempts:
+        return _locked()
+    region = ctx.merchant.default_region
+    phone_e164 = to_e164(phone, region) if phone else None
+    if phone and not (phone_e164 or "").startswith("+"):
+        raise ToolArgumentError("the phone number is incomplete; ask for it with the country code")
+    try:
+        if order_id or ref_id:
+            return _by_order_number(ctx, order_id, ref_id, email, phone_e164, postal_code)
+        return _by_contact(ctx, email, phone_e164)
+    except SourceError as exc:
+        log.warning("order source failed: %s", exc)
+        return _result("unavailable", f"{exc.shopper_message} {HANDOFF}", handoff=True)
+
+
+def _by_order_number(
+    ctx: LookupContext, order_id: str | None, ref_id: str | None, email: str | None, phone: str | None,
+    postal_code: str | None,
+) -> dict[str, Any]:
+    if order_id:
+        wanted = normalise_order_id(order_id)
+        candidates = [o for o in ctx.source.find("order_id", order_id) if o.id and normalise_order_id(o.id) == wanted]
+    else:
+        assert ref_id is not None
+        wanted = normalise_order_id(ref_id)
+        candidates = [
+            o for o in ctx.source.find("ref_id", ref_id)
+            if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted
+        ]
+    region = ctx.merchant.default_region
+    factors = bool(email or phone or postal_code)
+    verified = [
+        o for o in candidates
+        if _identity_matches(o, ctx)
+        or (
+            factors
+            and (matches_email(o, email) or matches_phone(o, phone, region) or matches_postal_code(o, postal_code))
+        )
+    ]
+    if verified:
+        return _found(verified, Disclosure.FULL, ctx)
+    if factors:
+        # Not found and found-but-not-matching are the same answer, and both count as a failed attempt.
+        return _failed(ctx)
+    if ctx.policy.verification == "order_number":
+        if candidates:
+            return _found(candidates, Disclosure.STATUS, ctx)
+        return _result("not_found", "No order has that number. Ask the shopper to check it (it is in the order "
+                       "confirmation email).")
+    return _result(
+        "verification_needed",
+        "To show this order, ask the shopper for the email address, phone number or shipping postal code used "
+        "on the order.",
+        ask_for=["email", "phone", "postal_code"],
+    )
+
+
+def _by_contact(ctx: LookupContext, email: str | None, phone: str | None) -> dict[str, Any]:
+    session = ctx.session
+    region = ctx.merchant.default_region
+    verified_phone = to_e164(session.verified_phone, region) if session.verified_phone else None
+    own_email = bool(email and session.verified_email) and matches_email(
+        Order.model_validate({"customer": {"email": session.verified_email}}), email
+    )
+    own_phone = bool(phone and verified_phone and phone == verified_phone)
+    if not (own_email or own_phone):
+        return _result(
+            "verification_needed",
+            "An email or phone alone does not show orders. Ask the shopper for the order number to go with it.",
+            ask_for=["order_id"],
+        )
+    key, value = ("email", email) if own_email else ("phone", phone)
+    assert value is not None
+    orders = [o for o in ctx.source.find(key, value) if _identity_matches(o, ctx)]  # type: ignore[arg-type]
+    if not orders:
+        return _result("not_found", f"There are no orders under that {key}. Ask the shopper whether they used "
+                       "another email or phone at checkout, or for the order number.")
+    return _found(orders, Disclosure.FULL, ctx)
+
+
+LOOKUP_ORDERS = function_tool(lookup_orders)
+TOOLS = {LOOKUP_ORDERS.name: LOOKUP_ORDERS}
+"""Every tool the model may call, by name."""

@@ -1,0 +1,169 @@
+"""The disclosure policy: what the model may see of an order, decided here in code and nowhere else.
+
+Prompts never widen it: the model only ever receives the views built by this module. Contact details and
+street lines are masked even when an order is disclosed; city, region and postal code are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from tools.phones import to_e164
+from tools.schema import Order
+from tools.sources import normalise_email
+
+__all__ = [
+    "Disclosure",
+    "mask_email",
+    "mask_phone",
+    "mask_street",
+    "matches_email",
+    "matches_phone",
+    "matches_postal_code",
+    "order_view",
+]
+
+
+class Disclosure(StrEnum):
+    """How much of an order the model may see."""
+
+    FULL = "full"
+    """Verified: status, items, totals, shipments, masked contact and address."""
+    STATUS = "status"
+    """`verification: order_number` on the order ID alone: status, shipments and ETA only."""
+
+
+def mask_email(email: str | None) -> str | None:
+    """`jane@example.com` -> `j***@example.com`."""
+    if not email:
+        return None
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """`+14155550199` -> `***0199`: the last four digits only."""
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    return f"***{digits[-4:]}" if len(digits) >= 4 else "***"
+
+
+def mask_street(line: str | None) -> str | None:
+    """`742 Evergreen Terrace` -> `742 E*** Terrace`: the house number, an initial and the street type."""
+    if not line or not line.strip():
+        return None
+    tokens = line.split()
+    if len(tokens) == 1:
+        word = tokens[0]
+        return f"{word[:2]}***" if len(word) > 2 else "***"
+    out: list[str] = []
+    masked = False
+    for i, token in enumerate(tokens):
+        last = i == len(tokens) - 1
+        if i == 0 and any(ch.isdigit() for ch in token):
+            out.append(token)
+        elif not masked:
+            out.append(f"{token[0]}***")
+            masked = True
+        elif last and len(tokens) > 2 and token.isalpha():
+            out.append(token)
+    return " ".join(out)
+
+
+def matches_email(order: Order, email: str | None) -> bool:
+    return bool(email and order.customer.email and normalise_email(order.customer.email) == normalise_email(email))
+
+
+def _order_phones(order: Order, region: str | None) -> set[str]:
+    phones = {order.customer.phone, order.shipping_address.phone if order.shipping_address else None}
+    return {e for p in phones if p and (e := to_e164(p, region))}
+
+
+def matches_phone(order: Order, phone_e164: str | None, region: str | None) -> bool:
+    """The full number matches the customer's or the shipping phone (never the last digits alone)."""
+    return bool(phone_e164) and phone_e164 in _order_phones(order, region)
+
+
+def _postal(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+
+
+def matches_postal_code(order: Order, postal_code: str | None) -> bool:
+    """Postal codes compare without spaces, dashes or case; a US ZIP matches its ZIP+4."""
+    if not postal_code or not order.shipping_address or not order.shipping_address.postal_code:
+        return False
+    given, stored = _postal(postal_code), _postal(order.shipping_address.postal_code)
+    if not given or not stored:
+        return False
+    if given == stored:
+        return True
+    shorter, longer = sorted((given, stored), key=len)
+    return len(shorter) == 5 and shorter.isdigit() and len(longer) == 9 and longer.startswith(shorter)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
+    """The compact JSON-ready view of `order` the model may see at `disclosure`."""
+    shipments = [s.model_dump(mode="json") for s in order.shipments]
+    if disclosure == Disclosure.STATUS:
+        return _drop_none(
+            {
+                "id": order.id,
+                "status": order.status.value,
+                "status_text": order.status_text,
+                "updated_at": order.updated_at.isoformat() if order.updated_at else None,
+                "shipments": shipments,
+            }
+        )
+    address = order.shipping_address
+    return _drop_none(
+        {
+            "id": order.id,
+            "external_ref_id": order.external_ref_id,
+            "status": order.status.value,
+            "status_text": order.status_text,
+            "created_at": order.created_at.isoformat() if order.created_at else None,
+            "updated_at": order.updated_at.isoformat() if order.updated_at else None,
+            "customer": {
+                "name": order.customer.name,
+                "email": mask_email(order.customer.email),
+                "phone": mask_phone(order.customer.phone),
+            },
+            "shipping_address": None
+            if address is None
+            else {
+                "name": address.name,
+                "line1": mask_street(address.line1),
+                "line2": "***" if address.line2 else None,
+                "city": address.city,
+                "region": address.region,
+                "postal_code": address.postal_code,
+                "country": address.country,
+                "phone": mask_phone(address.phone),
+            },
+            "items": [
+                {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price": _money(i.price)} for i in order.items
+            ],
+            "total": _money(order.total),
+            "currency": order.currency,
+            "shipments": shipments,
+            "payment_method": order.payment_method,
+        }
+    )
