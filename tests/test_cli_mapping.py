@@ -1,0 +1,83 @@
+"""`order-assistant mapping ...` as a merchant runs it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.cli import main
+from tests.conftest import ROOT, SAMPLES
+
+
+def test_presets_lists_names_with_descriptions(capsys):
+    assert main(["mapping", "presets"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[0] in out
+    assert any(line.startswith("generic ") and "seed" in line for line in out.splitlines())
+
+
+def test_check_preset_on_bundled_sample_exits_0(capsys):
+    assert main(["mapping", "check", "--preset", "generic", str(SAMPLES / "generic.json")]) == 0
+    out = capsys.readouterr().out
+    assert '"id": "ORD-12345"' in out
+    assert "every order has id, status" in out
+
+
+def test_check_json_mode_keeps_stdout_pure(capsys):
+    assert main(["mapping", "check", "--preset", "generic", str(SAMPLES / "generic.json"), "--json"]) == 0
+    captured = capsys.readouterr()
+    orders = json.loads(captured.out)
+    assert [o["id"] for o in orders] == ["ORD-12345", "ORD-12346"]
+    assert orders[0]["total"] == "59.99"
+    assert "record(s)" in captured.err
+
+
+def test_check_reports_missing_fields_unknown_labels_and_unused_fields(tmp_path, capsys):
+    sample = tmp_path / "s.json"
+    sample.write_text(json.dumps({"orders": [
+        {"id": "A", "status": "Awaiting pickup", "email": "a@example.com", "items": [{"name": "x"}], "total": 1,
+         "currency": "USD", "loyalty_points": 5},
+        {"id": "B", "status": "shipped", "items": []},
+    ]}))
+    assert main(["mapping", "check", "--preset", "generic", str(sample)]) == 1
+    out = capsys.readouterr().out
+    assert "order A (record 1): status" in out
+    assert "order B (record 2): email or phone, items, total, currency" in out
+    assert "'Awaiting pickup' x1" in out
+    assert "loyalty_points" in out
+
+
+def test_check_with_a_mapping_file_and_csv(tmp_path, capsys):
+    (tmp_path / "m.yaml").write_text("order: {id: no, status: st, customer: {phone: tel}, total: amt, currency: cur,"
+                                     " items: {each: $, fields: {name: item}}}\n")
+    (tmp_path / "s.csv").write_text("no,st,tel,amt,cur,item\n1,paid,+14155550100,9.50,usd,Cap\n")
+    assert main(["mapping", "check", str(tmp_path / "m.yaml"), str(tmp_path / "s.csv"), "--json"]) == 1
+    (order,) = json.loads(capsys.readouterr().out)
+    assert order["items"] == [{"sku": None, "name": "Cap", "quantity": 1, "price": None, "image_url": None,
+                               "url": None, "product_id": None}]
+    assert (order["total"], order["currency"], order["status"]) == ("9.50", "USD", "unknown")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--preset", "nope", "x.json"], "no preset 'nope'"),
+        (["--preset", "generic", "missing.json"], "missing.json: no such file"),
+        (["bad.yaml", "sample.json"], "bad.yaml: line 2, column 1: invalid YAML"),
+        (["--preset", "generic", "broken.json"], "broken.json: line 2, column 1: invalid JSON"),
+    ],
+)
+def test_unreadable_mapping_or_sample_exits_2_with_one_line(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text("order: [\n")
+    (tmp_path / "sample.json").write_text("[]")
+    (tmp_path / "broken.json").write_text('[{"id": 1},\n')
+    proc = subprocess.run([sys.executable, "-m", "assistant", "mapping", "check", *args], capture_output=True,
+                          text=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2
