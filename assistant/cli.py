@@ -105,19 +105,15 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from tools.importer import format_result, import_file
-
     from tools.config import resolve_config
+    from tools.importer import format_result, import_file
     from tools.mapping import load_mapping
     from tools.presets import preset_names, preset_path
 
     if args.preset and preset_path(args.preset) is None:
         raise _Usage(f"no preset {args.preset!r} (presets: {', '.join(preset_names())})")
     config = resolve_config(args.config) if args.config else None
-    overrides = {}
-    if config is not None:
-        overrides = {"timezone": config.merchant.timezone, "currency": config.merchant.currency,
-                     "region": config.merchant.default_region}
+    overrides = config.mapping_overrides() if config is not None else {}
     mapper = load_mapping(args.preset if args.preset else Path(args.mapping), **overrides)
     if args.store:
         store = Path(args.store)
@@ -129,6 +125,91 @@ def cmd_import(args: argparse.Namespace) -> int:
                          rejects_path=Path(args.rejects) if args.rejects else None)
     print(format_result(result, as_json=args.json))
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _agent_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.runtime import make_agent
+    from tools.config import resolve_config
+
+    return make_agent(resolve_config(args.config), model=args.model, base_url=args.base_url, offline=args.offline)
+
+
+def _parse_order_info(raw: str | None) -> object:
+    if raw is None:
+        return None
+    text = raw.strip()
+    if text.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text  # the parser reports it, naming the position
+    return text
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    agent = _agent_for(args)
+    try:
+        conversation = agent.new_conversation(verified_email=args.verified_email, verified_phone=args.verified_phone,
+                                              order_info=_parse_order_info(args.order_info))
+        result = agent.respond(conversation, args.question)
+    finally:
+        agent.source.close()
+    if args.json:
+        print(json.dumps({
+            "answer": result.answer,
+            "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in result.tool_calls],
+            "model": result.model,
+            "fallback": result.fallback,
+            "usage": result.usage,
+        }, ensure_ascii=False))
+    else:
+        print(result.answer)
+    return EXIT_OK
+
+
+class _TerminalSink:
+    def __init__(self) -> None:
+        self.started = False
+
+    def delta(self, text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def reset(self, text: str) -> None:
+        sys.stdout.write("\n(corrected) " + text)
+        sys.stdout.flush()
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    agent = _agent_for(args)
+    interactive = sys.stdin.isatty()
+    try:
+        conversation = agent.new_conversation(verified_email=args.verified_email, verified_phone=args.verified_phone,
+                                              order_info=_parse_order_info(args.order_info))
+        if interactive:
+            who = f"model {agent.llm.model}" if agent.llm else "offline responder (no model configured)"
+            print(f"{agent.config.merchant.name} order assistant, {who}. Ctrl-D to quit.")
+        while True:
+            try:
+                line = input("you> ") if interactive else sys.stdin.readline()
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            if interactive:
+                sys.stdout.write("assistant> ")
+                agent.respond(conversation, line, sink=_TerminalSink())
+                sys.stdout.write("\n")
+            else:
+                result = agent.respond(conversation, line)
+                print(result.answer)
+            sys.stdout.flush()
+    finally:
+        agent.source.close()
+    return EXIT_OK
 
 
 class _Usage(Exception):
@@ -191,6 +272,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--rejects", metavar="FILE", help="where --skip-invalid writes rejects (FILE.rejects.jsonl)")
     imp.add_argument("--json", action="store_true", help="print one JSON object of counts")
     imp.set_defaults(func=cmd_import)
+
+    model_options = argparse.ArgumentParser(add_help=False)
+    model_options.add_argument("--model", metavar="M", help="chat model (default: config, $OPENAI_MODEL; "
+                               "with only $OPENAI_API_KEY set: gpt-4o-mini)")
+    model_options.add_argument("--base-url", metavar="URL", help="OpenAI-compatible server (default $OPENAI_BASE_URL)")
+    model_options.add_argument("--offline", action="store_true", help="use the offline responder even with a model")
+    model_options.add_argument("--order-info", metavar="JSON", help="Bytedesk orderInfo of the order page (a hint)")
+    model_options.add_argument("--verified-email", metavar="E", help="simulate a signed-in shopper with this email")
+    model_options.add_argument("--verified-phone", metavar="P", help="simulate a signed-in shopper with this phone")
+
+    ask = commands.add_parser("ask", parents=[common, model_options], help="answer one shopper question")
+    ask.add_argument("question", metavar="QUESTION")
+    ask.add_argument("--json", action="store_true",
+                     help='one JSON object: {"answer", "tool_calls", "model", "fallback", "usage"}')
+    ask.set_defaults(func=cmd_ask)
+
+    chat = commands.add_parser("chat", parents=[common, model_options],
+                               help="a terminal chat (reads one message a line when stdin is not a terminal)")
+    chat.set_defaults(func=cmd_chat)
     return parser
 
 

@@ -270,3 +270,10 @@ def test_every_shipped_preset_compiles():
 def test_used_fields_cover_list_elements_and_alternatives():
     m = load_mapping("generic")
     assert {"customer.email", "items[].sku", "line_items[].sku", "tracking_number"} <= m.used_fields
+
+
+def test_grouped_rows_later_rows_update_order_level_fields():
+    m = mapper("group_by: no\norder: {id: no, status: st, total: t, items: {each: '@rows', fields: {sku: sku}}}")
+    (order,) = m.map_records([{"no": "A", "st": "paid", "t": "5", "sku": "1"},
+                              {"no": "A", "st": "shipped", "t": None, "sku": "2"}]).orders
+    assert (order.status, order.total) == (OrderStatus.SHIPPED, Decimal("5"))

@@ -6,9 +6,10 @@ never in the file: it names environment variables that hold them.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -177,25 +178,62 @@ class MerchantConfig(_Strict):
         return self.mapping if preset_path(self.mapping) is not None else self.resolve(self.mapping)
 
     def mapper(self) -> Mapper:
-        """The compiled mapping, with the merchant's timezone, currency and region as defaults."""
+        """The compiled mapping; the merchant's timezone, currency and region override the mapping's defaults
+        only where the config sets them (a bytedesk preset keeps Asia/Shanghai unless told otherwise)."""
         from tools.mapping import load_mapping
 
-        return load_mapping(
-            self.mapping_ref(),
-            timezone=self.merchant.timezone,
-            currency=self.merchant.currency,
-            region=self.merchant.default_region,
-        )
+        return load_mapping(self.mapping_ref(), **self.mapping_overrides())
+
+    def mapping_overrides(self) -> dict[str, str | None]:
+        given = self.merchant.model_fields_set
+        return {
+            "timezone": self.merchant.timezone if "timezone" in given else None,
+            "currency": self.merchant.currency if "currency" in given else None,
+            "region": self.merchant.default_region if "default_region" in given else None,
+        }
 
 
 def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("function-", "tagged-union")))
+    errors = exc.errors()
+    # A typo in a required key also reports the key as missing; the typo is the useful half.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    steps, parent = _key_path(error["loc"])
+    loc = ".".join(steps)
     if error["type"] == "extra_forbidden":
-        return f"{loc}: unknown key"
+        close = difflib.get_close_matches(steps[-1], list(parent.model_fields) if parent else [], n=1)
+        return f"{loc}: unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
     if error["type"] == "missing":
         return f"{loc}: missing"
+    if error["type"] == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return f"{loc}.type: expected one of {ctx.get('expected_tags')}, got {ctx.get('tag')!r}"
+    if error["type"] == "union_tag_not_found":
+        return f"{loc}.type: missing"
     return f"{loc}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def _key_path(loc: tuple[int | str, ...]) -> tuple[list[str], type[BaseModel] | None]:
+    """The keys as written in the file (pydantic puts a union's tag, `source.http.url`, in the location) and the
+    model holding the last one."""
+    steps: list[str] = []
+    model: type[BaseModel] | None = MerchantConfig
+    parent = model
+    items = [p for p in loc if not str(p).startswith(("function-", "tagged-union"))]
+    while items:
+        step = items.pop(0)
+        steps.append(str(step))
+        parent = model
+        info = model.model_fields.get(str(step)) if model is not None else None
+        model = None
+        if info is None:
+            continue
+        if info.discriminator and items:
+            tag = items.pop(0)
+            model = next((m for m in get_args(info.annotation) if tag in get_args(m.model_fields["type"].annotation)),
+                         None)
+        elif isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            model = info.annotation
+    return steps, parent
 
 
 def load_config(path: str | Path) -> MerchantConfig:

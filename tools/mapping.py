@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tools import _transforms as tf
-from tools._paths import Context, Getter, compile_jmespath, compile_path
+from tools._paths import Context, Getter, compile_jmespath, compile_path, jmespath_fields
 from tools._yaml import load_yaml
 from tools.carriers import complete_shipment
 from tools.errors import MappingError, RecordError
@@ -414,11 +414,12 @@ def _compile_source(spec: ValueSpec, key: str, env: _Env, prefix: Prefix) -> Get
         return first_present
     if spec.jmespath is not None:
         try:
-            getter, label = compile_jmespath(spec.jmespath)
+            getter, _ = compile_jmespath(spec.jmespath)
         except ValueError as exc:
             env.error(f"{key}.jmespath", str(exc))
             return lambda node, ctx: None
-        _mark(env, label, prefix)
+        for label in jmespath_fields(spec.jmespath):
+            _mark(env, label, prefix)
         return getter
     if spec.join is not None:
         parts = [_getter(p, key, env, prefix) for p in spec.join]
@@ -662,7 +663,12 @@ class Mapper:
             groups.setdefault(key, []).append(i)
         for indices in groups.values():
             rows = [records[i] for i in indices]
-            yield indices, rows[0], rows
+            # Order-level fields read the rows merged, later rows winning: an update row changes status or total.
+            merged: dict[str, Any] = {}
+            for row in rows:
+                if isinstance(row, dict):
+                    merged.update((k, v) for k, v in row.items() if v is not None and v != "")
+            yield indices, merged, rows
 
 
 def _derive_status(data: dict[str, Any]) -> None:

@@ -1,0 +1,283 @@
+"""The agent: one explicit, bounded loop per shopper turn.
+
+model -> tool calls (validated, run under the policy, results back as compact JSON) -> ... -> answer ->
+grounding guard (regenerate once with a correction, then the templated answer). When no model is configured the
+offline responder answers; when the model fails it answers the turn and the result says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from assistant.answers import render_answer
+from assistant.grounding import Facts, check, correction_message
+from assistant.llm import Completion, LLMClient, LLMError
+from assistant.offline import OfflineResponder
+from assistant.prompting import build_messages, render_system
+from assistant.state import Conversation, ToolCallRecord, TurnResult
+from tools._transforms import zone
+from tools.config import MerchantConfig
+from tools.errors import OrderAssistantError
+from tools.lookup import TOOLS, LookupContext, Session
+from tools.sources import OrderSource
+
+__all__ = ["Agent", "AgentSettings", "StepLimitExceeded", "StreamSink"]
+
+log = logging.getLogger("order_assistant.agent")
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+
+
+class StepLimitExceeded(OrderAssistantError):
+    """The model kept calling tools past the turn's step limit."""
+
+
+class StreamSink(Protocol):
+    """Receives a reply as it is produced: checked text deltas, and a reset when the answer is replaced."""
+
+    def delta(self, text: str) -> None: ...
+
+    def reset(self, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    max_steps: int = 6
+    """Model round trips allowed in one turn (tool rounds, the answer and one regeneration)."""
+    max_message_chars: int = 2000
+    history_token_budget: int = 4000
+    stale_after_days: int = 5
+
+
+def _language(text: str, fallback: str) -> str:
+    if _CJK.search(text):
+        return "zh"
+    return "en" if re.search(r"[A-Za-z]{2,}", text) else fallback
+
+
+_REFUSALS = {
+    ("en", "long"): "Sorry, that message is too long for me. Could you send just your question and order number?",
+    ("zh", "long"): "抱歉，这条消息太长了。请只发送您的问题和订单号。",
+    ("en", "not_text"): "Sorry, I can only read text messages. Please type your question and order number.",
+    ("zh", "not_text"): "抱歉，我只能读取文字消息。请输入您的问题和订单号。",
+    ("en", "empty"): "Hi! How can I help with your order? Please share your order number and the email or phone "
+    "number used at checkout.",
+    ("zh", "empty"): "您好！请问有什么可以帮您？请提供订单号以及下单时使用的邮箱或手机号。",
+}
+
+
+class _Guarded:
+    """Passes the model's text to the sink one sentence at a time, only when the sentence is grounded."""
+
+    def __init__(self, sink: StreamSink | None, facts: Callable[[], Facts], language: str) -> None:
+        self.sink = sink
+        self.facts = facts
+        self.language = language
+        self.buffer = ""
+        self.emitted = ""
+        self.blocked = False
+
+    def __call__(self, text: str) -> None:
+        self.buffer += text
+        parts = _SENTENCE_END.split(self.buffer)
+        if len(parts) > 1:
+            complete = self.buffer[: len(self.buffer) - len(parts[-1])]
+            self.buffer = parts[-1]
+            self._emit(complete)
+
+    def _emit(self, text: str) -> None:
+        if self.blocked or not text:
+            return
+        if check(text, self.facts(), language=self.language):
+            self.blocked = True
+            return
+        self.emitted += text
+        if self.sink is not None:
+            self.sink.delta(text)
+
+    def finish(self, final: str) -> None:
+        """Show the final answer: the rest of the stream when it is what was streamed, else a reset to it."""
+        if self.sink is None:
+            return
+        if not self.blocked and final.startswith(self.emitted):
+            rest = final[len(self.emitted):]
+            if rest:
+                self.sink.delta(rest)
+        else:
+            self.sink.reset(final)
+
+
+class Agent:
+    """Answers shopper turns for one merchant. Stateless between turns: all state is in the Conversation."""
+
+    def __init__(
+        self, config: MerchantConfig, source: OrderSource, llm: LLMClient | None = None, *,
+        clock: Callable[[], datetime] | None = None, settings: AgentSettings | None = None,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.llm = llm
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.settings = settings or AgentSettings()
+        self.offline = OfflineResponder()
+        self.tool_schemas = [tool.schema() for tool in TOOLS.values()]
+
+    def new_conversation(
+        self, *, verified_email: str | None = None, verified_phone: str | None = None,
+        order_info: Any = None,
+    ) -> Conversation:
+        """A conversation, optionally opened from an order page (Bytedesk `orderInfo`: a hint, not a fact)."""
+        conversation = Conversation(session=Session(verified_email=verified_email, verified_phone=verified_phone))
+        if order_info is not None:
+            from tools.order_info import order_info_orders
+
+            orders = order_info_orders(order_info)
+            if orders and orders[0].id:
+                conversation.order_hint = orders[0].id
+        return conversation
+
+    # -- one turn -------------------------------------------------------------------------------------------
+
+    def respond(self, conversation: Conversation, message: Any, sink: StreamSink | None = None) -> TurnResult:
+        """Answer one shopper message; never raises for anything the shopper or the model did."""
+        refusal = self._refusal(conversation, message)
+        if refusal is not None:
+            if sink is not None:
+                sink.delta(refusal)
+            return TurnResult(answer=refusal)
+        text = str(message).strip()
+        conversation.language = _language(text, conversation.language)  # type: ignore[assignment]
+        ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
+        if self.llm is None:
+            return self._offline(conversation, text, ctx, sink, fallback=False)
+        saved = len(conversation.messages), len(conversation.tool_results)
+        try:
+            return self._model_turn(conversation, text, ctx, sink)
+        except (LLMError, StepLimitExceeded) as exc:
+            log.warning("model failed, the offline responder answers this turn: %s", exc)
+            del conversation.messages[saved[0]:]
+            return self._offline(conversation, text, ctx, sink, fallback=True)
+
+    def _refusal(self, conversation: Conversation, message: Any) -> str | None:
+        language = conversation.language
+        if not isinstance(message, str):
+            return _REFUSALS[(language, "not_text")]
+        if len(message) > self.settings.max_message_chars:
+            return _REFUSALS[(_language(message[:500], language), "long")]
+        if not message.strip():
+            return _REFUSALS[(language, "empty")]
+        return None
+
+    def _offline(self, conversation: Conversation, text: str, ctx: LookupContext, sink: StreamSink | None,
+                 fallback: bool) -> TurnResult:
+        answer, calls = self.offline.respond(conversation, text, ctx, self.clock())
+        if sink is not None:
+            sink.delta(answer)
+        return TurnResult(answer=answer, tool_calls=calls, model=None, fallback=fallback, grounding="offline")
+
+    def _system(self, conversation: Conversation) -> Callable[[str | None], str]:
+        now = self.clock()
+
+        def render(earlier_facts: str | None) -> str:
+            return render_system(
+                self.config.merchant, self.config.policy, now, language=conversation.language,
+                order_hint=conversation.order_hint, earlier_facts=earlier_facts,
+                stale_after_days=self.settings.stale_after_days,
+            )
+
+        return render
+
+    def _facts(self, conversation: Conversation) -> Facts:
+        now = self.clock()
+        tz = zone(self.config.merchant.timezone)
+        return Facts.from_results(conversation.tool_results, tz=tz, today=now.astimezone(tz).date())
+
+    def _model_turn(self, conversation: Conversation, text: str, ctx: LookupContext,
+                    sink: StreamSink | None) -> TurnResult:
+        assert self.llm is not None
+        conversation.messages.append({"role": "user", "content": text})
+        result = TurnResult(answer="", model=self.llm.model, grounding="passed")
+        turn_results: list[dict[str, Any]] = []
+        system = self._system(conversation)
+        guard = _Guarded(sink, lambda: self._facts(conversation), conversation.language)
+        steps = 0
+        while True:
+            if steps >= self.settings.max_steps:
+                raise StepLimitExceeded(f"no answer after {steps} model calls")
+            messages = build_messages(conversation, system, budget=self.settings.history_token_budget,
+                                      model=self.llm.model, tools=self.tool_schemas)
+            completion = self._complete(messages, guard if sink is not None else None, result)
+            steps += 1
+            if completion.tool_calls:
+                conversation.messages.append(completion.message())
+                for call in completion.tool_calls:
+                    record = self._run_tool(call, ctx)
+                    result.tool_calls.append(record)
+                    turn_results.append(record.result)
+                    conversation.tool_results.append(record.result)
+                    conversation.messages.append({
+                        "role": "tool", "tool_call_id": call["id"],
+                        "content": json.dumps(record.result, ensure_ascii=False, separators=(",", ":")),
+                    })
+                continue
+            answer = (completion.content or "").strip()
+            claims = check(answer, self._facts(conversation), language=conversation.language)
+            if claims and result.grounding == "passed":
+                # One regeneration, with the correction as the last message; it is not kept in the history.
+                result.grounding = "regenerated"
+                result.unsupported_claims = [c.text for c in claims]
+                retry = [*messages, completion.message(), {"role": "system", "content": correction_message(claims)}]
+                if steps >= self.settings.max_steps:
+                    raise StepLimitExceeded(f"no grounded answer after {steps} model calls")
+                completion = self._complete(retry, None, result)
+                steps += 1
+                answer = (completion.content or "").strip()
+                if completion.tool_calls or check(answer, self._facts(conversation), language=conversation.language):
+                    result.grounding = "replaced"
+                    answer = self._templated(conversation, turn_results)
+            elif not answer:
+                result.grounding = "replaced"
+                answer = self._templated(conversation, turn_results)
+            conversation.messages.append({"role": "assistant", "content": answer})
+            result.answer = answer
+            guard.finish(answer)
+            return result
+
+    def _complete(self, messages: list[dict[str, Any]], on_text: Callable[[str], None] | None,
+                  result: TurnResult) -> Completion:
+        assert self.llm is not None
+        completion = self.llm.complete(messages, self.tool_schemas, on_text=on_text)
+        result.model_calls += 1
+        result.model = completion.model or result.model
+        for key, value in completion.usage.items():
+            result.usage[key] = result.usage.get(key, 0) + value
+        return completion
+
+    def _run_tool(self, call: dict[str, Any], ctx: LookupContext) -> ToolCallRecord:
+        name = call["function"]["name"]
+        raw = call["function"].get("arguments") or ""
+        try:
+            arguments = json.loads(raw) if raw else {}
+        except ValueError:
+            arguments = {"_raw": raw}
+        tool = TOOLS.get(name)
+        if tool is None:
+            outcome = {"result": "invalid_arguments", "message": f"there is no tool {name!r}; use lookup_orders"}
+        else:
+            outcome = tool.call(ctx, raw)
+        return ToolCallRecord(name=name, arguments=arguments if isinstance(arguments, dict) else {"_raw": raw},
+                              result=outcome)
+
+    def _templated(self, conversation: Conversation, turn_results: list[dict[str, Any]]) -> str:
+        results = turn_results or conversation.tool_results
+        return render_answer(results, language=conversation.language, merchant=self.config.merchant,
+                             now=self.clock(), stale_after_days=self.settings.stale_after_days)
+
+

@@ -1,0 +1,147 @@
+"""Decoding the chat widget's orderInfo: JSON strings, URL-encoded JSON, H5 chat links, parsed objects; bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tools.errors import SampleError
+from tools.order_info import order_info_orders, parse_order_info
+from tools.schema import OrderStatus
+
+# The H5 example of the Bytedesk documentation.
+H5 = {
+    "uid": "ORD202505270001",
+    "time": "2025-05-27 14:30:00",
+    "status": "paid",
+    "statusText": "Paid",
+    "goods": {"uid": "goods_001", "title": "BYD Yangwang U7", "price": 299900, "quantity": 1},
+    "totalAmount": 299900,
+}
+TEXT = json.dumps(H5, ensure_ascii=False)
+
+
+def encode_uri_component(text: str) -> str:
+    """What the widget's JavaScript `encodeURIComponent` produces."""
+    return quote(text, safe="-_.!~*'()")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(TEXT, id="json"),
+        pytest.param(f"  {TEXT}\n", id="json-padded"),
+        pytest.param(json.dumps(TEXT), id="json-stringified-twice"),
+        pytest.param(encode_uri_component(TEXT), id="url-encoded"),
+        pytest.param(encode_uri_component(encode_uri_component(TEXT)), id="url-encoded-twice"),
+        pytest.param(f"orderInfo={encode_uri_component(TEXT)}", id="query"),
+        pytest.param(f"?org=df_org_uid&t=1&orderInfo={encode_uri_component(TEXT)}", id="query-with-mark"),
+        pytest.param(
+            f"https://www.weiyuai.cn/chat/?org=df_org_uid&t=1&sid=df_wg_aftersales&orderInfo={encode_uri_component(TEXT)}",
+            id="chat-url",
+        ),
+        pytest.param(
+            f"https://www.weiyuai.cn/chat/#/?org=df_org_uid&orderInfo={encode_uri_component(TEXT)}&lang=zh-cn",
+            id="chat-url-hash-route",
+        ),
+        pytest.param(H5, id="object"),
+        pytest.param({"org": "df_org_uid", "orderInfo": TEXT}, id="chat-config"),
+    ],
+)
+def test_every_form_gives_the_same_payload(value: Any) -> None:
+    assert parse_order_info(value) == H5
+
+
+def test_chinese_text_survives_url_encoding() -> None:
+    order = {"orderUid": "A1", "statusText": "已发货", "shippingAddress": "上海市浦东新区 世纪大道100号 & 2楼"}
+    link = f"https://www.weiyuai.cn/chat/?orderInfo={encode_uri_component(json.dumps(order, ensure_ascii=False))}"
+    assert parse_order_info(link) == order
+
+
+def test_lists_are_kept_and_json_string_elements_decoded() -> None:
+    other = {"orderUid": "B2", "statusText": "待发货"}
+    assert parse_order_info([H5, json.dumps(other)]) == [H5, other]
+    assert parse_order_info(json.dumps([H5, other])) == [H5, other]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "orderInfo: empty"),
+        ("   ", "orderInfo: empty"),
+        ('{"uid": "A1",', "orderInfo: not valid JSON (Expecting property name enclosed in double quotes at char 13)"),
+        ("42", "orderInfo: expected JSON, URL-encoded JSON or a link with an orderInfo parameter"),
+        ("\"just text\"", "orderInfo: expected JSON, URL-encoded JSON or a link with an orderInfo parameter"),
+        ("[1, 2]", "orderInfo: a list of orders holds a int, not an object"),
+        ("[]", "orderInfo: empty list"),
+        ("https://www.weiyuai.cn/chat/?org=x&orderInfo=", "orderInfo: the link's orderInfo parameter is empty"),
+        ("https://www.weiyuai.cn/chat/?org=x&notorderInfo=1", "orderInfo: no orderInfo parameter in the link"),
+        ("%7Bnot%20json", "orderInfo: not valid JSON (Expecting property name enclosed in double quotes at char 1)"),
+        ("x" * 100_001, "orderInfo: 100001 characters is too long for an order (at most 100000)"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_reason(value: str, reason: str) -> None:
+    with pytest.raises(SampleError) as caught:
+        parse_order_info(value)
+    assert str(caught.value) == reason
+
+
+def test_too_many_layers_of_encoding() -> None:
+    value = TEXT
+    for _ in range(6):
+        value = json.dumps(value)
+    with pytest.raises(SampleError, match="encoded too many times"):
+        parse_order_info(value)
+
+
+def test_not_a_string_or_object() -> None:
+    with pytest.raises(SampleError, match="got int"):
+        parse_order_info(42)  # type: ignore[arg-type]
+
+
+def test_orders_from_an_h5_link() -> None:
+    (order,) = order_info_orders(f"https://www.weiyuai.cn/chat/?org=o&orderInfo={encode_uri_component(TEXT)}")
+    assert order.id == "ORD202505270001"
+    assert order.status == OrderStatus.PROCESSING
+    assert order.created_at == datetime(2025, 5, 27, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert order.total == Decimal("299900")
+    assert order.currency == "CNY"
+    assert [(i.product_id, i.name) for i in order.items] == [("goods_001", "BYD Yangwang U7")]
+
+
+def test_merchant_defaults_override_the_preset(fixtures: Path) -> None:
+    flat = json.loads((fixtures / "bytedesk_flat.json").read_text(encoding="utf-8"))
+    flat["shippingPhone"] = "(202) 555-0143"
+    (order,) = order_info_orders(flat, timezone="Asia/Tokyo", currency="usd", region="US")
+    assert order.created_at == datetime(2025, 6, 5, 20, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert order.currency == "USD"
+    assert order.customer.phone == "+12025550143"
+
+
+def test_orders_from_a_list_keep_their_order(fixtures: Path) -> None:
+    legacy = (fixtures / "bytedesk_legacy.json").read_text(encoding="utf-8")
+    flat = (fixtures / "bytedesk_flat.json").read_text(encoding="utf-8")
+    assert [o.id for o in order_info_orders([legacy, flat])] == ["ORD202505270001", "ORD202506050003"]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ({"uid": "A1", "time": "next tuesday"}, "orderInfo: created_at: 'next tuesday' is not a date"),
+        ([{"uid": "A1"}, {"uid": "A2", "totalAmount": "lots"}], "orderInfo: order 2: total: 'lots' is not an amount"),
+        ({"statusText": "已发货"}, "orderInfo: no order number (uid or orderUid)"),
+        ([{"uid": "A1"}, {"uid": " "}], "orderInfo: order 2: no order number (uid or orderUid)"),
+    ],
+)
+def test_orders_that_cannot_be_mapped_are_sample_errors(value: Any, reason: str) -> None:
+    with pytest.raises(SampleError) as caught:
+        order_info_orders(json.dumps(value))
+    assert str(caught.value).startswith(reason)
+    assert "\n" not in str(caught.value)

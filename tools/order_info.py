@@ -1,0 +1,132 @@
+"""The Bytedesk / Weiyu chat widget's `orderInfo`: decode what the widget sends and map it with the bytedesk preset.
+
+The widget passes the order the shopper is asking about as a JSON string (`chatConfig.orderInfo`), or URL-encoded
+in the `orderInfo` parameter of an H5 chat link. Either way it is the shopper's own browser talking, so the result
+is context for the conversation, never proof of who the shopper is.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from tools.errors import SampleError
+from tools.mapping import Mapper, load_mapping
+from tools.schema import Order
+
+__all__ = ["parse_order_info", "order_info_orders"]
+
+_PARAM = "orderInfo"
+_MAX_DEPTH = 4
+"""How many layers of encoding (URL inside URL, JSON string inside JSON) are undone before giving up."""
+_MAX_CHARS = 100_000
+"""The widget's payload fits in a URL; anything far larger is not an orderInfo."""
+
+
+def parse_order_info(value: str | dict[str, Any] | list[Any]) -> Any:
+    """The orderInfo payload (an object, or a list of them) from a JSON string, a URL-encoded JSON string, a query
+    string or chat URL with an `orderInfo` parameter, or an already-parsed object or list.
+
+    Raises SampleError with a one-line reason when it is none of these.
+    """
+    return _parse(value, 0)
+
+
+def order_info_orders(
+    value: str | dict[str, Any] | list[Any],
+    *,
+    timezone: str | None = None,
+    currency: str | None = None,
+    region: str | None = None,
+) -> list[Order]:
+    """The canonical orders in a widget orderInfo, mapped with the bytedesk preset (the keyword arguments override
+    the preset's defaults, as a merchant config does). SampleError when it cannot be read or mapped."""
+    mapper = _mapper(timezone, currency, region)
+    records = mapper.records(parse_order_info(value))
+    mapped = mapper.map_records(records)
+
+    def where(index: int | None) -> str:
+        return f"order {index + 1}: " if index is not None and len(records) > 1 else ""
+
+    if mapped.errors:
+        first = mapped.errors[0]
+        raise SampleError(f"{_PARAM}: {where(first.record)}{first.field}: {first.reason}")
+    for order, sources in zip(mapped.orders, mapped.sources, strict=True):
+        if not order.id:
+            # Without its number the order cannot be looked up or named to the shopper.
+            raise SampleError(f"{_PARAM}: {where(sources[0])}no order number (uid or orderUid)")
+    return mapped.orders
+
+
+@lru_cache(maxsize=8)
+def _mapper(timezone: str | None, currency: str | None, region: str | None) -> Mapper:
+    return load_mapping("bytedesk", timezone=timezone, currency=currency, region=region)
+
+
+def _parse(value: Any, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise SampleError(f"{_PARAM}: encoded too many times")
+    if isinstance(value, dict):
+        inner = value.get(_PARAM)
+        # A whole chatConfig (or {"orderInfo": ...}) rather than the order itself.
+        if inner is not None and not any(k in value for k in ("uid", "orderUid")):
+            return _parse(inner, depth + 1)
+        return value
+    if isinstance(value, list):
+        if not value:
+            raise SampleError(f"{_PARAM}: empty list")
+        return [_element(item, depth) for item in value]
+    if not isinstance(value, str):
+        raise SampleError(f"{_PARAM}: expected a JSON string, a URL or an object, got {type(value).__name__}")
+    return _parse_text(value, depth)
+
+
+def _element(item: Any, depth: int) -> Any:
+    parsed = _parse(item, depth + 1) if isinstance(item, str) else item
+    if not isinstance(parsed, dict):
+        raise SampleError(f"{_PARAM}: a list of orders holds a {type(parsed).__name__}, not an object")
+    return parsed
+
+
+def _parse_text(text: str, depth: int) -> Any:
+    text = text.strip()
+    if not text:
+        raise SampleError(f"{_PARAM}: empty")
+    if len(text) > _MAX_CHARS:
+        raise SampleError(f"{_PARAM}: {len(text)} characters is too long for an order (at most {_MAX_CHARS})")
+    if text[0] in "{[\"":
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SampleError(f"{_PARAM}: not valid JSON ({exc.msg} at char {exc.pos})") from None
+        if isinstance(decoded, str):  # JSON.stringify applied twice
+            return _parse(decoded, depth + 1)
+        if not isinstance(decoded, dict | list):
+            raise SampleError(f"{_PARAM}: expected a JSON object or array, got {type(decoded).__name__}")
+        return _parse(decoded, depth + 1)
+    param = _query_param(text)
+    if param is not None:
+        return _parse(param, depth + 1)
+    if "%" in text:
+        unquoted = unquote(text)
+        if unquoted != text:
+            return _parse(unquoted, depth + 1)
+    raise SampleError(f"{_PARAM}: expected JSON, URL-encoded JSON or a link with an orderInfo parameter")
+
+
+def _query_param(text: str) -> str | None:
+    """The decoded `orderInfo` parameter of a URL or query string, or None when there is none."""
+    if f"{_PARAM}=" not in text:
+        return None
+    parts = urlsplit(text) if "://" in text or text.startswith("/") else None
+    # Single-page chat apps put the query after the hash (https://host/chat/#/?orderInfo=...).
+    candidates = [parts.query, parts.fragment.partition("?")[2] or parts.fragment] if parts else [text.lstrip("?#&")]
+    for query in candidates:
+        found = parse_qs(query, keep_blank_values=True).get(_PARAM)
+        if found:
+            if not found[0].strip():
+                raise SampleError(f"{_PARAM}: the link's orderInfo parameter is empty")
+            return found[0]
+    raise SampleError(f"{_PARAM}: no orderInfo parameter in the link")
