@@ -9,10 +9,10 @@ import pytest
 
 from tools.config import MerchantInfo, PolicyConfig
 from tools.lookup import TOOLS, LookupContext, Session
+from tools.phones import last7
 from tools.policy import mask_email, mask_phone, mask_street
 from tools.schema import Order
 from tools.sources import MerchantUnavailable, normalise_email, normalise_order_id
-from tools.phones import last7
 
 TOOL = TOOLS["lookup_orders"]
 
@@ -34,14 +34,16 @@ class ListSource:
         if key == "ref_id":
             return [o for o in self.orders if o.external_ref_id == value]
         if key == "email":
-            return [o for o in self.orders if o.customer.email and normalise_email(o.customer.email) == normalise_email(value)]
+            wanted = normalise_email(value)
+            return [o for o in self.orders if o.customer.email and normalise_email(o.customer.email) == wanted]
         return [o for o in self.orders if o.customer.phone and last7(o.customer.phone) == last7(value)]
 
     def close(self) -> None:
         pass
 
 
-def order(id_: str, email: str, phone: str, postal: str = "94103", created: str = "2026-11-01T10:00:00Z", **kw) -> Order:
+def order(id_: str, email: str, phone: str, postal: str = "94103", created: str = "2026-11-01T10:00:00Z",
+          **kw) -> Order:
     return Order.model_validate(
         {
             "id": id_,

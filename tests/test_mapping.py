@@ -215,7 +215,8 @@ def test_envelopes_are_unwrapped_but_orders_with_a_data_field_are_not():
     assert [o.id for o in m.map_payload({"order": {"id": 3}}).orders] == ["3"]
     assert [o.id for o in m.map_payload({"data": {"orders": [{"id": 4}]}, "page": 1}).orders] == ["4"]
     assert [o.id for o in m.map_payload({"id": 5, "data": {"x": 1}}).orders] == ["5"]
-    assert [o.id for o in mapper("records: a.b\norder: {id: id}").map_payload({"a": {"b": [{"id": 6}]}}).orders] == ["6"]
+    nested = mapper("records: a.b\norder: {id: id}").map_payload({"a": {"b": [{"id": 6}]}})
+    assert [o.id for o in nested.orders] == ["6"]
 
 
 def test_bad_values_become_record_errors_naming_the_field():
@@ -228,7 +229,8 @@ def test_bad_values_become_record_errors_naming_the_field():
 
 def test_carrier_detected_from_tracking_number_and_link_from_carrier_name():
     m = mapper("order: {id: id, shipments: {each: s, fields: {tracking_number: n, carrier: c}}}")
-    order = m.map_one({"id": 1, "s": [{"n": "1Z999AA10123456784"}, {"n": "9400", "c": "usps"}, {"n": "X1", "c": "Acme"}]})
+    shipments = [{"n": "1Z999AA10123456784"}, {"n": "9400", "c": "usps"}, {"n": "X1", "c": "Acme"}]
+    order = m.map_one({"id": 1, "s": shipments})
     ups, usps, acme = order.shipments
     assert (ups.carrier, ups.tracking_url) == ("UPS", "https://www.ups.com/track?tracknum=1Z999AA10123456784")
     assert (usps.carrier, usps.tracking_url) == ("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400")

@@ -1,0 +1,142 @@
+"""Merchant config files: good ones load, bad ones fail with one line naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.config import CONFIG_ENV, ConfigError, HttpSourceConfig, load_config, resolve_config, secret
+
+GOOD = """\
+merchant:
+  name: Acme Outdoor
+  timezone: America/Los_Angeles
+  default_region: us
+  currency: USD
+source:
+  type: http
+  url: https://shop.example.com/api/orders
+  params: {phone: tel, ref_id: null, phone_format: last7}
+  auth: {type: bearer, token_env: ACME_TOKEN}
+  orders_path: data.orders
+  timeout_s: 3
+  retries: 1
+  headers: {X-Store: eu-1}
+mapping: generic
+policy: {verification: order_number}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "merchant.yaml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert "\n" not in message
+    return message.removeprefix(f"{path}: ")
+
+
+def test_a_good_config_loads(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    assert config.merchant.name == "Acme Outdoor"
+    assert config.merchant.default_region == "US"
+    source = config.source
+    assert isinstance(source, HttpSourceConfig)
+    assert source.params.phone == "tel" and source.params.ref_id is None and source.params.email == "email"
+    assert source.params.phone_format == "last7"
+    assert source.auth.type == "bearer" and source.auth.token_env == "ACME_TOKEN"
+    assert (source.timeout_s, source.retries, source.orders_path) == (3, 1, "data.orders")
+    assert source.headers == {"X-Store": "eu-1"}
+    assert config.policy.verification == "order_number"
+    assert config.base_dir == tmp_path.resolve()
+
+
+def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.source.type == "store"
+    assert config.mapping == "generic"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("source: {type: http, url: 'https://x.co/o', timout_s: 3}",
+         "source.timout_s: unknown key (did you mean 'timeout_s'?)"),
+        ("merchnt: {name: A}", "merchnt: unknown key (did you mean 'merchant'?)"),
+        ("source: {type: http, url: 'https://x.co', auth: {type: bearer, tokn_env: T}}",
+         "source.auth.tokn_env: unknown key (did you mean 'token_env'?)"),
+        ("source: {type: http, url: 'https://x.co', params: {phne: tel}}",
+         "source.params.phne: unknown key (did you mean 'phone'?)"),
+        ("source: {type: store, pth: orders.db}", "source.pth: unknown key (did you mean 'path'?)"),
+        ("merchant: {timezone: Mars/Olympus_Mons}", "merchant.timezone: unknown timezone 'Mars/Olympus_Mons'"),
+        ("merchant: {default_region: USA}", "merchant.default_region: expected a two-letter ISO 3166 region"),
+        ("source: {type: http, url: ftp://x.co/orders}", "source.url: expected an http:// or https:// URL"),
+        ("source: {type: http}", "source.url: missing"),
+        ("source: {url: 'https://x.co'}", "source.type: missing"),
+        ("source: {type: ftp}", "source.type: expected one of 'http', 'store', got 'ftp'"),
+        ("source: {type: http, url: 'https://x.co', auth: {type: oauth}}",
+         "source.auth.type: expected one of 'bearer', 'header', 'basic', 'query', 'none', got 'oauth'"),
+        ("source: {type: http, url: 'https://x.co', auth: {type: bearer}}", "source.auth.token_env: missing"),
+        ("source: {type: http, url: 'https://x.co', params: {phone_format: national}}", "source.params.phone_format:"),
+        ("source: {type: http, url: 'https://x.co', timeout_s: 0}", "source.timeout_s:"),
+        ("policy: {verification: loose}", "policy.verification:"),
+        ("[merchant, source]", "expected a YAML mapping"),
+    ],
+)
+def test_bad_configs_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    assert error_of(tmp_path, text).startswith(expected)
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    message = error_of(tmp_path, "merchant:\n  name: Acme\nsource: {type: http, url: [unclosed\n")
+    assert message.startswith("line 4: invalid YAML")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nowhere.yaml: no such config file"):
+        load_config(tmp_path / "nowhere.yaml")
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "source: {type: store, path: data/orders.db}\nmapping: maps/acme.yaml\n", "conf/m.yaml")
+    monkeypatch.chdir(tmp_path)  # elsewhere than the config's folder
+    config = load_config(Path("conf/m.yaml"))
+    assert config.base_dir == path.parent.resolve()
+    assert config.resolve("data/orders.db") == path.parent.resolve() / "data" / "orders.db"
+    assert config.mapping_ref() == path.parent.resolve() / "maps" / "acme.yaml"
+    assert config.resolve("/abs/orders.db") == Path("/abs/orders.db")
+
+
+def test_a_preset_name_is_not_a_path(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "mapping: generic\n")).mapping_ref() == "generic"
+
+
+def test_resolve_config_reads_the_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from_env = write(tmp_path, "merchant: {name: From Env}\n", "env.yaml")
+    given = write(tmp_path, "merchant: {name: Given}\n", "given.yaml")
+    monkeypatch.setenv(CONFIG_ENV, str(from_env))
+    assert resolve_config().merchant.name == "From Env"
+    assert resolve_config(given).merchant.name == "Given"  # an explicit path wins
+
+
+def test_resolve_config_reports_a_bad_environment_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match="missing.yaml: no such config file"):
+        resolve_config()
+
+
+def test_secret_names_the_missing_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_TOKEN", "t")
+    assert secret("ACME_TOKEN") == "t"
+    monkeypatch.delenv("ACME_TOKEN")
+    with pytest.raises(ConfigError, match="environment variable ACME_TOKEN is not set"):
+        secret("ACME_TOKEN")
