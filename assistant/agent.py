@@ -126,7 +126,7 @@ class Agent:
         self.llm = llm
         self.clock = clock or (lambda: datetime.now(UTC))
         self.settings = settings or AgentSettings()
-        self.offline = OfflineResponder()
+        self.offline = OfflineResponder(stale_after_days=self.settings.stale_after_days)
         self.tool_schemas = [tool.schema() for tool in TOOLS.values()]
 
     def new_conversation(
@@ -178,6 +178,19 @@ class Agent:
     def _offline(self, conversation: Conversation, text: str, ctx: LookupContext, sink: StreamSink | None,
                  fallback: bool) -> TurnResult:
         answer, calls = self.offline.respond(conversation, text, ctx, self.clock())
+        if calls and conversation.messages and conversation.messages[-1].get("role") == "assistant":
+            # Keep the lookups in the history as tool calls, so a model taking over later sees them.
+            reply = conversation.messages.pop()
+            ids = [f"offline_{len(conversation.tool_results)}_{i}" for i in range(len(calls))]
+            conversation.messages.append({"role": "assistant", "content": None, "tool_calls": [
+                {"id": i, "type": "function",
+                 "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
+                for i, c in zip(ids, calls, strict=True)]})
+            conversation.messages.extend(
+                {"role": "tool", "tool_call_id": i,
+                 "content": json.dumps(c.result, ensure_ascii=False, separators=(",", ":"))}
+                for i, c in zip(ids, calls, strict=True))
+            conversation.messages.append(reply)
         if sink is not None:
             sink.delta(answer)
         return TurnResult(answer=answer, tool_calls=calls, model=None, fallback=fallback, grounding="offline")

@@ -8,8 +8,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools.errors import OrderAssistantError
+
+if TYPE_CHECKING:
+    from assistant.agent import Agent
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -61,9 +65,8 @@ def cmd_mapping_check(args: argparse.Namespace) -> int:
 
 
 def cmd_mapping_suggest(args: argparse.Namespace) -> int:
-    from tools.suggest import suggest_mapping
-
     from tools.files import read_payload
+    from tools.suggest import suggest_mapping
 
     payload = read_payload(args.sample)
     text = suggest_mapping(payload, source=str(args.sample))
@@ -127,7 +130,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def _agent_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _agent_for(args: argparse.Namespace) -> Agent:
     from assistant.runtime import make_agent
     from tools.config import resolve_config
 

@@ -1,0 +1,310 @@
+"""The deterministic responder: answers without a model, through the same tool under the same policy.
+
+Each turn it reads order numbers, reference IDs, emails, phones and postal codes from the shopper's message,
+merges them into the conversation's slots, calls `lookup_orders` when the shopper gave something new, and
+answers with the templated answers. It is the product when no model is configured and the fallback when the
+model fails, so it must never disclose more than the tool returns, nor claim anything the result does not hold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import phonenumbers
+
+from assistant.answers import STALE_AFTER_DAYS, render_answer, render_message
+from assistant.language import detect_language
+from assistant.state import Conversation, Slots, ToolCallRecord
+from tools.lookup import TOOLS, LookupContext
+from tools.phones import to_e164
+from tools.sources import normalise_email, normalise_order_id
+
+__all__ = ["OfflineResponder", "extract_slots"]
+
+TOOL = "lookup_orders"
+
+Pending = Literal["order_id", "second_factor", "which_order"]
+
+_ID = r"[A-Za-z0-9][A-Za-z0-9-]*"
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_REF = re.compile(
+    r"(?:(?<![A-Za-z])ref(?:erence)?(?![A-Za-z])(?:\s*(?:number|num|no|id|code)\b\.?)*|参考(?:编号|号码|号))"
+    rf"\s*(?:is\s+|是|为)?[:：#＃]?\s*(?P<v>{_ID})",
+    re.IGNORECASE,
+)
+# "order" must be followed by a word that says a number follows, or by the number itself (three digits at least,
+# so "an order 2 days ago" is no order number).
+_ORDER_EN = re.compile(
+    r"(?<![A-Za-z])order(?P<kw>(?:\s*(?:number|num|no|nr|id|code|is|was)\b\.?|\s*[:：])*)\s*"
+    rf"(?P<v>[#＃]?\s?{_ID})",
+    re.IGNORECASE,
+)
+_ORDER_ZH = re.compile(rf"订单(?:号码|编号|号)?\s*(?:是|为|:|：|\s)*(?P<v>[#＃]?\s?{_ID})")
+_HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
+# Codes like ORD-12345 or ORD202505270001 on their own: capitals then four or more digits.
+_CODE = re.compile(r"(?<![A-Za-z0-9@./_-])(?P<v>[A-Z]{2,6}-?\d{4,}[A-Z0-9]*)(?![A-Za-z0-9@])")
+_S10 = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
+"""UPU tracking numbers (LZ123456789US) look like codes but are no order numbers."""
+
+_POSTAL_VALUE = (
+    r"(?P<v>[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"  # UK
+    r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canada
+    r"|\d{3,6}(?:-\d{3,4})?"  # US ZIP(+4), China, most of Europe
+    r"|[A-Z0-9-]*\d[A-Z0-9-]*)"
+)
+_POSTAL = re.compile(
+    r"(?:(?<![A-Za-z])(?:zip(?:\s*code)?|post(?:al)?\s*code|postcode)|邮编|邮政编码)"
+    rf"\s*(?:is\s+|是|为)?[:：#]?\s*{_POSTAL_VALUE}(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_BARE_POSTAL = re.compile(rf"{_POSTAL_VALUE}", re.IGNORECASE)
+_CN_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+_BARE_TOKEN = re.compile(r"#?\s?[A-Za-z0-9][A-Za-z0-9-]*")
+_FILLER = re.compile(r"^(?:it'?s|it is|that'?s|that is|my|the|is|是|为)\s+|[\s.,!?;:。，！？；：]+$", re.IGNORECASE)
+
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?:\s+there)?[\s!.,！。，~]*$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers)\b|谢谢|多谢|感谢", re.IGNORECASE)
+_ORDINALS = [
+    (re.compile(r"\b(?:first|1st|latest|most\s+recent|newest)\b|第(?:一|1)个?|最新|最近", re.IGNORECASE), 0),
+    (re.compile(r"\b(?:second|2nd)\b|第(?:二|2)个?", re.IGNORECASE), 1),
+    (re.compile(r"\b(?:third|3rd)\b|第(?:三|3)个?", re.IGNORECASE), 2),
+    (re.compile(r"\b(?:fourth|4th)\b|第(?:四|4)个?", re.IGNORECASE), 3),
+    (re.compile(r"\boldest\b|最早", re.IGNORECASE), -1),
+]
+
+
+@dataclass
+class _Text:
+    """The message with each recognised span blanked out, so one number is never read as two things."""
+
+    text: str
+
+    def take(self, start: int, end: int) -> None:
+        self.text = self.text[:start] + " " * (end - start) + self.text[end:]
+
+    def first(self, pattern: re.Pattern[str], ok: Any = None) -> str | None:
+        for match in pattern.finditer(self.text):
+            value = match.group("v")
+            if ok is None or ok(match):
+                self.take(*match.span())
+                return value
+        return None
+
+
+def _has_digit(value: str) -> bool:
+    return any(ch.isdigit() for ch in value)
+
+
+def _order_ok(match: re.Match[str]) -> bool:
+    value = match.group("v").lstrip("#＃ ")
+    if not _has_digit(value):
+        return False
+    keyword = match.groupdict().get("kw")
+    # After a bare "order", only a number with three digits or more is taken as one.
+    return keyword is None or bool(keyword.strip()) or sum(ch.isdigit() for ch in value) >= 3
+
+
+def _phone(text: _Text, region: str | None) -> str | None:
+    for match in phonenumbers.PhoneNumberMatcher(text.text, (region or "ZZ").upper()):
+        text.take(match.start, match.end)
+        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    # Chinese mobiles are written without +86; read them as such whatever the merchant's region.
+    for cn in _CN_MOBILE.finditer(text.text):
+        text.take(*cn.span())
+        return "+86" + "".join(cn.groups())
+    return None
+
+
+def _dashed_phone(token: str, region: str | None) -> bool:
+    """ "415-555-0199" is a phone even where an order number was asked for; "1042" or "ORD-1" are not."""
+    if "-" not in token or not re.fullmatch(r"[\d-]+", token):
+        return False
+    return any(m.start == 0 and m.end == len(token)
+               for m in phonenumbers.PhoneNumberMatcher(token, (region or "ZZ").upper()))
+
+
+def _bare(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous, text = text, _FILLER.sub("", text.strip())
+    return text
+
+
+def extract_slots(text: str, region: str | None = None, pending: str | None = None) -> dict[str, str]:
+    """Order number, reference ID, email, phone (E.164) and postal code found in one message.
+
+    `pending` is what the last reply asked for: a bare token is an order number when it asked for one
+    ("order_id" or "which_order"), a bare postal code when it asked for a second factor ("second_factor").
+    """
+    rest = _Text(text)
+    out: dict[str, str] = {}
+    for match in _EMAIL.finditer(rest.text):
+        out.setdefault("email", match.group(0))
+        rest.take(*match.span())
+    if ref := rest.first(_REF, lambda m: _has_digit(m.group("v"))):
+        out["ref_id"] = ref
+    if postal := rest.first(_POSTAL, lambda m: _has_digit(m.group("v"))):
+        out["postal_code"] = postal.upper()
+    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH):
+        if order := rest.first(pattern, _order_ok):
+            out["order_id"] = re.sub(r"^[#＃]\s?", "#", order)
+            break
+    else:
+        if code := rest.first(_CODE, lambda m: not _S10.fullmatch(m.group("v"))):
+            out["order_id"] = code
+    bare = _bare(rest.text)
+    if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
+        # A bare run of digits answers "what is your order number?" even when it could be dialled.
+        if _BARE_TOKEN.fullmatch(bare) and _has_digit(bare) and len(bare) <= 40 and not _dashed_phone(bare, region):
+            out["order_id"] = bare.replace(" ", "")
+            rest.take(0, len(rest.text))
+    if phone := _phone(rest, region):
+        out["phone"] = phone
+    if pending == "second_factor" and "postal_code" not in out:
+        bare = _bare(rest.text)
+        if bare and _BARE_POSTAL.fullmatch(bare) and _has_digit(bare):
+            out["postal_code"] = bare.upper()
+    return out
+
+
+def _postal(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+
+
+def _same(key: str, old: str | None, new: str, region: str | None) -> bool:
+    if old is None:
+        return False
+    if key in ("order_id", "ref_id"):
+        return normalise_order_id(old) == normalise_order_id(new)
+    if key == "email":
+        return normalise_email(old) == normalise_email(new)
+    if key == "phone":
+        return to_e164(old, region) == to_e164(new, region)
+    return _postal(old) == _postal(new)
+
+
+def merge_slots(slots: Slots, found: dict[str, str], region: str | None = None) -> bool:
+    """Merge what a message gave into `slots`; True when anything changed.
+
+    A new order number replaces the old one (and a reference ID, the other key) but keeps the email, phone and
+    postal code: shoppers asking about a second order mostly used the same details, and the tool decides.
+    """
+    changed = False
+    for key in ("order_id", "ref_id", "email", "phone", "postal_code"):
+        value = found.get(key)
+        if not value or _same(key, getattr(slots, key), value, region):
+            continue
+        setattr(slots, key, value)
+        if key == "order_id":
+            slots.ref_id = None
+        elif key == "ref_id":
+            slots.order_id = None
+        changed = True
+    return changed
+
+
+def _arguments(slots: Slots) -> dict[str, str]:
+    keys: tuple[str, ...] = ("email", "phone")
+    if slots.order_id or slots.ref_id:
+        keys = ("order_id", "ref_id", "email", "phone", "postal_code")
+    return {k: v for k in keys if (v := getattr(slots, k))}
+
+
+def _pending(result: dict[str, Any]) -> Pending | None:
+    kind = result.get("result")
+    if kind == "verification_needed":
+        return "order_id" if "order_id" in (result.get("ask_for") or []) else "second_factor"
+    if kind == "found":
+        return "which_order" if len(result.get("orders") or []) > 1 else None
+    if kind in ("not_found", "invalid_arguments"):
+        return "order_id"
+    return None
+
+
+def _listed_orders(conversation: Conversation) -> list[str]:
+    """The order numbers of the last list the shopper was asked to choose from, most recent first."""
+    for result in reversed(conversation.tool_results):
+        if result.get("result") == "found":
+            return [str(o["id"]) for o in result.get("orders") or [] if isinstance(o, dict) and o.get("id")]
+    return []
+
+
+def _choice(text: str, listed: list[str]) -> str | None:
+    for pattern, index in _ORDINALS:
+        if pattern.search(text) and listed:
+            if -len(listed) <= index < len(listed):
+                return listed[index]
+    return None
+
+
+def _small_talk(text: str) -> str | None:
+    if _GREETING.match(text):
+        return "greeting"
+    if _THANKS.search(text) and len(text.split()) <= 6 and len(text) <= 40:
+        return "thanks"
+    return None
+
+
+class OfflineResponder:
+    """Answers a turn without a model: slot filling, one `lookup_orders` call when there is something new,
+    and a templated answer."""
+
+    def __init__(self, *, stale_after_days: int = STALE_AFTER_DAYS) -> None:
+        self.stale_after_days = stale_after_days
+
+    def respond(
+        self, conversation: Conversation, text: str, ctx: LookupContext, now: datetime
+    ) -> tuple[str, list[ToolCallRecord]]:
+        conversation.language = detect_language(text, conversation.language)
+        language = conversation.language
+        slots = conversation.slots
+        region = ctx.merchant.default_region
+        pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
+        found = extract_slots(text, region, pending)
+        if slots.pending == "which_order" and "order_id" not in found:
+            chosen = _choice(text, _listed_orders(conversation))
+            if chosen:
+                found["order_id"] = chosen
+        changed = merge_slots(slots, found, region)
+        if not (slots.order_id or slots.ref_id) and conversation.order_hint:
+            # The widget's order is where the shopper is looking; it is looked up like a typed order number.
+            slots.order_id = conversation.order_hint
+            changed = True
+
+        calls: list[ToolCallRecord] = []
+        talk = None if found else _small_talk(text)
+        arguments = _arguments(slots)
+        if changed and arguments:
+            result = TOOLS[TOOL].call(ctx, arguments)
+            calls.append(ToolCallRecord(name=TOOL, arguments=arguments, result=result))
+            conversation.tool_results.append(result)
+            slots.pending = _pending(result)
+            answer = self._answer([result], language, ctx, now)
+        elif talk:
+            answer = render_message(talk, language=language)
+            if talk == "greeting" and not conversation.tool_results:
+                slots.pending = "order_id"
+        elif changed:
+            # Only a postal code: it confirms an order number, so ask for one.
+            slots.pending = "order_id"
+            answer = render_message("need_order_id", language=language)
+        elif conversation.tool_results:
+            # Nothing new (a question about the same order, or details already found not to match): the last
+            # result still answers it, and the tool is not asked the same thing twice.
+            answer = self._answer(conversation.tool_results, language, ctx, now)
+        else:
+            slots.pending = "order_id"
+            answer = render_message("greeting", language=language)
+        conversation.messages.append({"role": "user", "content": text})
+        conversation.messages.append({"role": "assistant", "content": answer})
+        return answer, calls
+
+    def _answer(self, results: list[dict[str, Any]], language: str, ctx: LookupContext, now: datetime) -> str:
+        return render_answer(results, language=language, merchant=ctx.merchant, now=now,
+                             stale_after_days=self.stale_after_days)

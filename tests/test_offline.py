@@ -1,0 +1,330 @@
+"""The deterministic responder: slot filling over turns, the same tool under the same policy, templated answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from assistant.offline import OfflineResponder, extract_slots
+from assistant.state import Conversation
+from tools.config import MerchantInfo, PolicyConfig
+from tools.lookup import LookupContext, Session
+from tools.schema import Order
+from tools.sources import MerchantUnavailable, normalise_email, normalise_order_id
+
+NOW = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)  # Tuesday, Nov 25, 10:00 in Los Angeles
+US = MerchantInfo(timezone="America/Los_Angeles", default_region="US")
+CN = MerchantInfo(name="微语商城", timezone="Asia/Shanghai", default_region="CN", locale="zh")
+
+
+class ListSource:
+    """Orders in a list, found by exact key (phones by full E.164: this double does no near matching)."""
+
+    def __init__(self, orders: list[Order], fail: bool = False) -> None:
+        self.orders, self.fail = orders, fail
+        self.calls: list[tuple[str, str]] = []
+
+    def find(self, key: str, value: str) -> list[Order]:
+        self.calls.append((key, value))
+        if self.fail:
+            raise MerchantUnavailable("GET http://merchant/orders: HTTP 503")
+        if key == "order_id":
+            return [o for o in self.orders if o.id and normalise_order_id(o.id) == normalise_order_id(value)]
+        if key == "ref_id":
+            return [o for o in self.orders if o.external_ref_id == value]
+        if key == "email":
+            return [o for o in self.orders
+                    if o.customer.email and normalise_email(o.customer.email) == normalise_email(value)]
+        return [o for o in self.orders if o.customer.phone == value]
+
+    def close(self) -> None:
+        pass
+
+
+def order(id_: str, created: str, tracking: str, eta: str, **kw: Any) -> Order:
+    return Order.model_validate({
+        "id": id_,
+        "external_ref_id": kw.pop("ref", None),
+        "status": "shipped",
+        "created_at": created,
+        "customer": {"name": "Jane Doe", "email": "jane@example.com", "phone": "+14155550199"},
+        "shipping_address": {"line1": "742 Evergreen Terrace", "city": "Springfield", "postal_code": "94103",
+                             "country": "US"},
+        "items": [{"sku": "T1", "name": "Tent", "quantity": 1, "price": "150.00"}],
+        "total": "150.00",
+        "currency": "USD",
+        "shipments": [{"carrier": "UPS", "tracking_number": tracking, "status": "in_transit",
+                       "estimated_delivery": eta}],
+        **kw,
+    })
+
+
+JANE = order("#1042", "2025-11-20T10:00:00-08:00", "1Z999AA10123456784", "2025-11-27T00:00:00-08:00",
+             ref="XYZ987")
+JANE_OLD = order("#1001", "2025-10-02T10:00:00-07:00", "1Z999AA10000000001", "2025-10-08T00:00:00-07:00",
+                 status="delivered")
+BYTEDESK = Order.model_validate({
+    "id": "ORD202505270001",
+    "status": "shipped",
+    "status_text": "已发货",
+    "created_at": "2025-05-27T14:30:00+08:00",
+    "customer": {"name": "Zhang San", "phone": "+8613800138000"},
+    "shipping_address": {"name": "Zhang San", "phone": "+8613800138000", "line1": "北京市朝阳区建国路88号",
+                         "postal_code": "100020", "country": "CN"},
+    "items": [{"sku": "goods_001", "name": "BYD Yangwang U7", "quantity": 1, "price": "299900"}],
+    "total": "299900",
+    "currency": "CNY",
+    "shipments": [{"carrier": "SF Express", "tracking_number": "SF1234567890123", "status": "in_transit",
+                   "estimated_delivery": "2025-05-30T00:00:00+08:00",
+                   "events": [{"time": "2025-05-28T09:15:00+08:00", "status": "in_transit",
+                               "description": "快件已到达北京顺义集散中心", "location": "北京"}]}],
+})
+
+
+class Chat:
+    """One conversation against a source, the clock frozen."""
+
+    def __init__(self, orders: list[Order] | None = None, merchant: MerchantInfo = US, now: datetime = NOW,
+                 session: Session | None = None, policy: PolicyConfig | None = None, fail: bool = False) -> None:
+        self.source = ListSource([JANE, JANE_OLD] if orders is None else orders, fail=fail)
+        self.ctx = LookupContext(self.source, merchant, policy or PolicyConfig(), session or Session())
+        self.conversation = Conversation()
+        self.responder = OfflineResponder()
+        self.now = now
+        self.arguments: list[dict[str, Any]] = []
+
+    def say(self, text: str) -> str:
+        answer, calls = self.responder.respond(self.conversation, text, self.ctx, self.now)
+        assert len(calls) <= 1
+        for call in calls:
+            assert call.name == "lookup_orders"
+            assert call.result == self.conversation.tool_results[-1]
+            self.arguments.append(call.arguments)
+        assert self.conversation.messages[-2:] == [{"role": "user", "content": text},
+                                                   {"role": "assistant", "content": answer}]
+        results = json.dumps(self.conversation.tool_results, ensure_ascii=False)
+        for number in ("1Z999AA10123456784", "1Z999AA10000000001", "SF1234567890123", "1042", "1001"):
+            if number in answer:
+                assert number in results, f"{number} is not in the tool results"
+        return answer
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.conversation.tool_results[-1]
+
+
+# --- extracting slots --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "region", "pending", "expected"), [
+    ("Where is order #1042? jane@example.com", "US", None, {"order_id": "#1042", "email": "jane@example.com"}),
+    ("order 1042", "US", None, {"order_id": "1042"}),
+    ("my order number is 1042", "US", None, {"order_id": "1042"}),
+    ("order no. A1", "US", None, {"order_id": "A1"}),
+    ("ORD-12345 hasn't arrived", "US", None, {"order_id": "ORD-12345"}),
+    ("订单号 ORD202505270001", "CN", None, {"order_id": "ORD202505270001"}),
+    ("订单1042", "CN", None, {"order_id": "1042"}),
+    ("ref XYZ987", "US", None, {"ref_id": "XYZ987"}),
+    ("reference number: XYZ987", "US", None, {"ref_id": "XYZ987"}),
+    ("参考号 XYZ987", "CN", None, {"ref_id": "XYZ987"}),
+    ("zip 94103", "US", None, {"postal_code": "94103"}),
+    ("postal code SW1A 1AA", "GB", None, {"postal_code": "SW1A 1AA"}),
+    ("邮编100000", "CN", None, {"postal_code": "100000"}),
+    ("+44 20 7946 0958", "US", None, {"phone": "+442079460958"}),
+    ("手机 13800138000", "US", None, {"phone": "+8613800138000"}),
+    ("I ordered 2 days ago", "US", None, {}),
+    ("my parcel LZ123456789US", "US", None, {}),
+])
+def test_extract_slots(text: str, region: str, pending: str | None, expected: dict[str, str]) -> None:
+    assert extract_slots(text, region, pending) == expected
+
+
+def test_a_phone_is_not_an_order_number_and_vice_versa() -> None:
+    assert extract_slots("order 1042, my phone is (415) 555-0199", "US") == {
+        "order_id": "1042", "phone": "+14155550199"}
+    # after "order", even a phone-shaped number is the order number
+    assert extract_slots("order 4155550199", "US") == {"order_id": "4155550199"}
+    # asked for an order number: bare digits answer it, a formatted phone does not
+    assert extract_slots("4155550199", "US", "order_id") == {"order_id": "4155550199"}
+    assert extract_slots("415-555-0199", "US", "order_id") == {"phone": "+14155550199"}
+    # asked for a second factor: the same digits are a phone, a ZIP is a postal code
+    assert extract_slots("4155550199", "US", "second_factor") == {"phone": "+14155550199"}
+    assert extract_slots("94103", "US", "second_factor") == {"postal_code": "94103"}
+    assert extract_slots("94103", "US", None) == {}
+    # an 11-digit US number with its country code is not read as a Chinese mobile
+    assert extract_slots("14155550199", "US", "second_factor") == {"phone": "+14155550199"}
+
+
+# --- conversations -----------------------------------------------------------------------------------------
+
+
+def test_slot_filling_over_three_turns() -> None:
+    chat = Chat()
+    first = chat.say("Hi, where's my order?")
+    assert "Please tell me your order number" in first
+    assert chat.arguments == [] and chat.source.calls == []
+    second = chat.say("1042")
+    assert chat.arguments == [{"order_id": "1042"}]
+    assert chat.last["result"] == "verification_needed"
+    assert "email address, phone number or shipping postal code" in second
+    assert "1Z999" not in second
+    third = chat.say("It's jane@example.com")
+    assert chat.arguments[-1] == {"order_id": "1042", "email": "jane@example.com"}
+    assert "Order #1042 has shipped." in third
+    assert "UPS tracking number: 1Z999AA10123456784" in third
+    assert "It's arriving Thursday, Nov 27." in third
+    assert len(chat.conversation.messages) == 6
+    assert len(chat.conversation.tool_results) == 2
+    assert chat.conversation.slots.pending is None
+
+
+def test_order_number_and_phone_in_one_message() -> None:
+    chat = Chat()
+    answer = chat.say("order 1042, my phone is (415) 555-0199")
+    assert chat.arguments == [{"order_id": "1042", "phone": "+14155550199"}]
+    assert "It's arriving Thursday, Nov 27." in answer
+
+
+def test_pending_postal_code() -> None:
+    chat = Chat()
+    chat.say("Where is order #1042?")
+    assert chat.conversation.slots.pending == "second_factor"
+    answer = chat.say("94103")
+    assert chat.arguments[-1] == {"order_id": "#1042", "postal_code": "94103"}
+    assert "Order #1042 has shipped." in answer
+
+
+def test_order_hint_fills_the_order_number() -> None:
+    chat = Chat()
+    chat.conversation.order_hint = "#1042"
+    answer = chat.say("Where is it? My email is jane@example.com")
+    assert chat.arguments == [{"order_id": "#1042", "email": "jane@example.com"}]
+    assert "It's arriving Thursday, Nov 27." in answer
+
+
+def test_an_order_number_the_shopper_gives_wins_over_the_hint() -> None:
+    chat = Chat()
+    chat.conversation.order_hint = "#1001"
+    chat.say("order 1042 jane@example.com")
+    assert chat.arguments == [{"order_id": "1042", "email": "jane@example.com"}]
+
+
+def test_reference_id() -> None:
+    chat = Chat()
+    answer = chat.say("reference XYZ987, email jane@example.com")
+    assert chat.arguments == [{"ref_id": "XYZ987", "email": "jane@example.com"}]
+    assert "Order #1042 has shipped." in answer
+
+
+def test_no_match_is_not_retried_with_the_same_details() -> None:
+    chat = Chat()
+    first = chat.say("order 1042, email bob@example.com")
+    assert chat.last["result"] == "no_match"
+    assert "don't match an order together" in first
+    again = chat.say("order 1042 and bob@example.com, please check again")
+    assert again == first
+    assert len(chat.arguments) == 1 and len(chat.source.calls) == 1
+    assert chat.ctx.session.failed_attempts == 1
+    fixed = chat.say("sorry, it's jane@example.com")
+    assert chat.arguments[-1] == {"order_id": "1042", "email": "jane@example.com"}
+    assert "Order #1042 has shipped." in fixed
+
+
+def test_several_orders_then_the_shopper_picks_one() -> None:
+    chat = Chat(session=Session(verified_email="jane@example.com"))
+    listing = chat.say("jane@example.com")
+    assert chat.arguments == [{"email": "jane@example.com"}]
+    assert listing.index("#1042") < listing.index("#1001")
+    assert "Which one would you like me to check?" in listing
+    assert chat.conversation.slots.pending == "which_order"
+    picked = chat.say("the second one")
+    assert chat.arguments[-1] == {"order_id": "#1001", "email": "jane@example.com"}
+    # the store says delivered while its carrier feed still says in transit: no ETA, no apology
+    assert picked.startswith("Order #1001 has been delivered.")
+    assert "in transit" not in picked and "sorry" not in picked and "expected" not in picked
+    assert "1Z999AA10000000001" in picked and "1Z999AA10123456784" not in picked
+
+
+def test_several_orders_then_the_shopper_sends_a_number() -> None:
+    chat = Chat(session=Session(verified_email="jane@example.com"))
+    chat.say("my email is jane@example.com")
+    picked = chat.say("1042")
+    assert chat.arguments[-1] == {"order_id": "1042", "email": "jane@example.com"}
+    assert "It's arriving Thursday, Nov 27." in picked
+
+
+def test_email_alone_asks_for_the_order_number() -> None:
+    chat = Chat()
+    answer = chat.say("jane@example.com")
+    assert chat.arguments == [{"email": "jane@example.com"}]
+    assert "Could you tell me your order number?" in answer
+    assert chat.conversation.slots.pending == "order_id"
+    done = chat.say("#1042")
+    assert chat.arguments[-1] == {"order_id": "#1042", "email": "jane@example.com"}
+    assert "Order #1042 has shipped." in done
+
+
+def test_a_postal_code_alone_asks_for_the_order_number_without_a_lookup() -> None:
+    chat = Chat()
+    answer = chat.say("my zip code is 94103")
+    assert chat.source.calls == []
+    assert "Could you also tell me your order number?" in answer
+    chat.say("1042")
+    assert chat.arguments == [{"order_id": "1042", "postal_code": "94103"}]
+
+
+def test_a_question_without_new_details_answers_from_the_last_result() -> None:
+    chat = Chat()
+    first = chat.say("order 1042 jane@example.com")
+    assert chat.say("so when will it arrive?") == first
+    assert len(chat.source.calls) == 1
+
+
+def test_greetings_and_thanks() -> None:
+    chat = Chat()
+    assert chat.say("Hello!").startswith("Hi!")
+    chat.say("order 1042 jane@example.com")
+    assert chat.say("thanks!") == "You're welcome! Is there anything else I can help you with?"
+    assert chat.say("谢谢") == "不客气！还有什么可以帮您的吗？"
+    assert len(chat.arguments) == 1
+
+
+def test_chinese_conversation_with_a_bytedesk_order_id() -> None:
+    chat = Chat(orders=[BYTEDESK], merchant=CN, now=datetime(2025, 5, 28, 4, 0, tzinfo=UTC))
+    first = chat.say("你好，我的订单到哪了？")
+    assert first.startswith("您好！") and chat.conversation.language == "zh"
+    second = chat.say("订单号 ORD202505270001")
+    assert chat.arguments == [{"order_id": "ORD202505270001"}]
+    assert "邮箱、手机号或收货地址的邮编" in second
+    third = chat.say("13800138000")
+    assert chat.arguments[-1] == {"order_id": "ORD202505270001", "phone": "+8613800138000"}
+    assert third.startswith("订单 ORD202505270001 已发货。")
+    assert "SF Express 运单号：SF1234567890123" in third
+    assert "最新动态：快件已到达北京顺义集散中心，北京（5月28日 09:15）。" in third
+    assert "预计5月30日（周五）送达。" in third
+    assert chat.conversation.language == "zh"
+
+
+def test_language_follows_the_shopper_but_not_a_bare_number() -> None:
+    chat = Chat()
+    chat.say("我的订单")
+    assert chat.conversation.language == "zh"
+    assert "邮箱" in chat.say("1042")
+    assert chat.conversation.language == "zh"
+    chat.say("my email is jane@example.com")
+    assert chat.conversation.language == "en"
+
+
+def test_locked_and_unavailable_offer_a_human() -> None:
+    chat = Chat(policy=PolicyConfig(max_failed_attempts=2))
+    chat.say("order 1042 bob@example.com")
+    locked = chat.say("order 1043 bob@example.com")
+    assert chat.last["result"] == "locked"
+    assert "I can connect you with our team" in locked
+    down = Chat(fail=True)
+    answer = down.say("order 1042 jane@example.com")
+    assert down.last["result"] == "unavailable"
+    assert "I'm sorry, I can't reach our order system right now." in answer
