@@ -208,9 +208,20 @@ class Agent:
         return render
 
     def _facts(self, conversation: Conversation) -> Facts:
+        """What answers may state: the tool results, and what the shopper gave the tools (so "I couldn't find
+        order #1043" can repeat the number asked about)."""
         now = self.clock()
         tz = zone(self.config.merchant.timezone)
-        return Facts.from_results(conversation.tool_results, tz=tz, today=now.astimezone(tz).date())
+        given: list[dict[str, Any]] = []
+        for message in conversation.messages:
+            for tool_call in message.get("tool_calls") or ():
+                try:
+                    arguments = json.loads(tool_call["function"].get("arguments") or "{}")
+                except ValueError:
+                    continue
+                if isinstance(arguments, dict):
+                    given.append(arguments)
+        return Facts.from_results([*conversation.tool_results, *given], tz=tz, today=now.astimezone(tz).date())
 
     def _model_turn(self, conversation: Conversation, text: str, ctx: LookupContext,
                     sink: StreamSink | None) -> TurnResult:

@@ -1,0 +1,603 @@
+"""The grounding guard: every checkable claim in an answer must come from this conversation's tool results.
+
+`check` finds the identifiers, amounts, dates, carriers and links an answer states (English and Chinese) and
+returns those no tool result supports. The agent regenerates once with `correction_message`, then replaces the
+answer, so a shopper never sees an unchecked claim.
+
+Choices that are not obvious:
+- A date is a fact in the merchant's zone, in UTC and in the offset the result was written with. An ETA of
+  2026-11-28T02:00:00Z is Nov 27 in Los Angeles, yet models often quote the ISO date as written; flagging "Nov 28"
+  would replace correct-looking answers, so near midnight an answer may be a day off. Weekdays are still checked
+  against the very date they are written with.
+- Order numbers may be written without '#', dashes, spaces or their letter prefix ("ORD-12345" as "12345");
+  tracking numbers must be complete and exact.
+- Marketplace names that double as carrier aliases ("Amazon", "JD"/"京东") and the generic word 邮政 are not read
+  as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
+- A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
+- Full phone numbers and emails are never in tool results (they are masked), so a full phone number in an answer
+  is flagged; emails are skipped, since the shopper's own address is what the model would repeat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from tools.carriers import _CARRIERS, canonical_carrier
+
+__all__ = ["Claim", "ClaimKind", "Facts", "check", "correction_message"]
+
+ClaimKind = Literal["id", "amount", "date", "carrier", "url"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A statement in an answer that no tool result supports."""
+
+    kind: ClaimKind
+    text: str
+    """The claim as written in the answer."""
+    span: tuple[int, int]
+    """Start and end offsets in the answer."""
+
+
+# --- shared patterns -------------------------------------------------------------------------------------------
+
+# Full-width ASCII (１０４２, ＃, ：) to ASCII, one character for one so spans stay valid.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_MASK = "\x00"
+
+_DASHES = "\\-\u2010\u2011\u2013"
+# Words containing a digit, hyphenated ones whole ("ORD-12345").
+_WORD = re.compile(
+    rf"(?<![A-Za-z0-9])(?=[#A-Za-z0-9])(#\s?)?"
+    rf"(?=[A-Za-z0-9{_DASHES}]*\d)([A-Za-z0-9]+(?:[{_DASHES}][A-Za-z0-9]+)*)(?![A-Za-z0-9])"
+)
+_ID_JUNK = re.compile(rf"[#\s{_DASHES}\u2014_]+")
+_DASH = re.compile(rf"[{_DASHES}]")
+# "27th", "24hours", "2pcs", "500ml": a small number with a lower-case unit is not an identifier.
+_UNIT_WORD = re.compile(r"\d{1,3}[a-z]+")
+_ID_KEYS = frozenset({"id", "external_ref_id", "tracking_number", "sku", "postal_code"})
+_LETTER_PREFIX = re.compile(r"[A-Z]+(\d+)")
+_GROUP_PREFIX = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})[ \u00a0]$")
+
+_URL = re.compile(r"""https?://[^\s<>"'`\[\]{}|\\^()，。！？、；：「」『』（）【】《》]+""", re.IGNORECASE)
+_URL_TRAIL = ".,;:!?*_~'\""
+_EMAIL = re.compile(r"(?<![\w.+\-*])[\w.+\-*]+@[\w\-]+(?:\.[\w\-]+)+")
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+    "nov": 11, "dec": 12,
+}
+_WEEKDAYS_EN = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+_MON = (
+    r"(?<![a-z])(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?"
+)
+_WD_EN = (
+    r"(?<![a-z])(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)(?![a-z])\.?)(?![a-z])"
+)
+_WD_ZH = r"(?:周|星期|礼拜|禮拜)[一二三四五六日天]"
+_WD = rf"(?:{_WD_EN}|{_WD_ZH})"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+_COUNTED = r"(?!\s*(?:items?|packages?|parcels?|boxes|orders?|pcs|件|个|個|包裹))"
+
+_DATE = re.compile(
+    rf"""
+    (?:(?<![a-z0-9])(?=[0-9adfjmnostw])|(?=[周星礼禮]))
+    (?=\d|[周星礼禮]|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun))
+    (?:
+    (?:(?P<w1>{_WD})[\s,，、(（]*)?
+    (?:
+        (?<!\d)(?P<iy>{_YEAR})[-/.](?P<im>\d{{1,2}})[-/.](?P<id>\d{{1,2}})
+            (?:[T\s]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?(?!\d)
+      | (?:(?P<zy>{_YEAR})\s*年\s*)?(?<!\d)(?P<zm>\d{{1,2}})\s*月\s*(?P<zd>\d{{1,2}})(?!\d)\s*(?:日|号|號)?
+      | (?P<mm>{_MON})\s*(?P<md>\d{{1,2}})(?!\d){_ORDINAL}(?:,?\s*(?P<my>{_YEAR})(?!\d))?
+      | (?<!\d)(?P<dd>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<dm>{_MON})(?:,?\s*(?P<dy>{_YEAR})(?!\d))?
+      | (?<![\d/.])(?P<na>\d{{1,2}})/(?P<nb>\d{{1,2}})(?:/(?P<ny>\d{{4}}|\d{{2}}))?(?![\d/]){_COUNTED}
+      | (?<![\d.])(?P<ea>\d{{1,2}})\.(?P<eb>\d{{1,2}})\.(?P<ey>{_YEAR})(?!\d)
+    )
+    (?:[\s,，、]*[(（]?\s*(?P<w2>{_WD})[)）]?)?
+    | (?P<w3>{_WD_EN})[\s,]+(?:the\s+)?(?P<od>\d{{1,2}})(?:st|nd|rd|th)(?![a-z])
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_WEEKDAY = re.compile(
+    r"(?=[mtwfs周星礼禮])(?<![a-z])(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?![a-z])|(?P<zh>"
+    + _WD_ZH
+    + ")",
+    re.IGNORECASE,
+)
+# "Monday to Friday", "周一至周五": delivery days in general, not a date.
+_WEEKDAY_RANGE = re.compile(
+    rf"(?=[mtwfs周星礼禮])(?<![a-z]){_WD}\s*(?:-|–|—|~|～|至|到|to|through|thru)\s*{_WD}", re.IGNORECASE
+)
+_TIME = re.compile(
+    r"(?<![\d:])(?=[\d上下晚早中凌傍])(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?(?![a-z]))?(?![\d:])"
+    r"|(?<![\dA-Za-z])\d{1,2}\s*[ap]\.?m\.?(?![a-z])"
+    r"|(?:上午|下午|晚上|早上|中午|凌晨|傍晚)?(?<!\d)\d{1,2}\s*[点點时時](?:\s*\d{1,2}\s*分)?)",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"(?=[\d百])(?<![\d.])\d+(?:\.\d+)?\s*(?:%|percent)|百分之\d+(?:\.\d+)?", re.IGNORECASE)
+
+_CODES = (
+    "USD|CAD|AUD|NZD|HKD|SGD|TWD|MXN|EUR|GBP|CNY|RMB|JPY|KRW|INR|CHF|SEK|NOK|DKK|PLN|BRL|MOP|MYR|THB|PHP|IDR|VND|AED"
+)
+_CURRENCY_SETS: dict[str, frozenset[str]] = {
+    "$": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN"}),
+    "US$": frozenset({"USD"}), "C$": frozenset({"CAD"}), "CA$": frozenset({"CAD"}), "A$": frozenset({"AUD"}),
+    "AU$": frozenset({"AUD"}), "NZ$": frozenset({"NZD"}), "HK$": frozenset({"HKD"}), "NT$": frozenset({"TWD"}),
+    "S$": frozenset({"SGD"}), "MX$": frozenset({"MXN"}), "€": frozenset({"EUR"}), "£": frozenset({"GBP"}),
+    "¥": frozenset({"CNY", "JPY"}), "￥": frozenset({"CNY", "JPY"}), "₩": frozenset({"KRW"}),
+    "₹": frozenset({"INR"}), "RMB": frozenset({"CNY"}), "人民币": frozenset({"CNY"}),
+    "元": frozenset({"CNY", "HKD", "TWD", "MOP"}), "块钱": frozenset({"CNY"}), "美元": frozenset({"USD"}),
+    "欧元": frozenset({"EUR"}), "英镑": frozenset({"GBP"}), "日元": frozenset({"JPY"}), "円": frozenset({"JPY"}),
+    "港元": frozenset({"HKD"}), "港币": frozenset({"HKD"}), "YUAN": frozenset({"CNY"}),
+    "EURO": frozenset({"EUR"}), "EUROS": frozenset({"EUR"}),
+    "DOLLAR": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD"}),
+}
+_CURRENCY_SETS["DOLLARS"] = _CURRENCY_SETS["DOLLAR"]
+_NUM = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+|,\d{1,2}(?!\d))?"
+_PRE = rf"US\$|C\$|CA\$|A\$|AU\$|NZ\$|HK\$|NT\$|S\$|MX\$|(?-i:{_CODES})|[$€£¥￥₩₹]|人民币|港币"
+_SUF = rf"(?-i:{_CODES})|美元|欧元|英镑|日元|港元|港币|块钱|元|円|€|dollars?|euros?|yuan"
+_UNITS = r"kg|g|lbs?|oz|km|mi|miles?|cm|mm|m|in|inch(?:es)?|ft|l|ml|公斤|千克|克|斤|公里|米|厘米|小时|天"
+_AMOUNT = re.compile(
+    rf"(?<![A-Za-z0-9])(?=(?-i:[\dA-Z$€£¥￥₩₹人港]))(?:(?P<pre>{_PRE})\s?(?P<n1>{_NUM})"
+    rf"|(?<![A-Za-z0-9.,])(?P<n2>{_NUM})\s?(?P<suf>{_SUF})(?![A-Za-z])"
+    # An unmarked number with exactly two decimals ("1299.99") is money in an order chat.
+    rf"|(?<![A-Za-z0-9_.,/:])(?P<n3>\d{{1,3}}(?:,\d{{3}})+\.\d{{2}}|\d+\.\d{{2}})(?![\d.%])(?!\s*(?:{_UNITS})(?![a-z])))",
+    re.IGNORECASE,
+)
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_CODE = re.compile(_CODES)
+
+# Marketplace names and a generic word that are also carrier aliases: not claims about a carrier.
+_NOT_CARRIER_CLAIMS = frozenset({"amazon", "jd", "京东", "邮政"})
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for many aliases, factored by common prefixes so matching does not try each alias in turn."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [
+            (r"[\s_\-.]+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        # Longer aliases first: an alias that ends here is the optional tail of the longer ones.
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+def _carrier_pattern() -> re.Pattern[str]:
+    exact: list[str] = []
+    loose: list[str] = []
+    for key in _CARRIERS:
+        if key in _NOT_CARRIER_CLAIMS:
+            continue
+        # "UPS", "SF", "EMS": short codes only in capitals, so "ups and downs" or "sto" are not carriers.
+        # Longer names come first in the pattern, so "DHL eCommerce" is not read as "DHL".
+        if key.isascii() and key.isalpha() and len(key) <= 3:
+            exact.append(key.upper())
+        else:
+            loose.append(key)
+    starts = "".join(sorted({re.escape(k[0]) for k in exact + loose}))
+    return re.compile(
+        rf"(?<![A-Za-z0-9])(?=[{starts}])(?:{_trie_pattern(loose)}|(?-i:{_trie_pattern(exact)}))(?![A-Za-z0-9])",
+        re.IGNORECASE,
+    )
+
+
+_CARRIER = _carrier_pattern()
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+# --- facts -----------------------------------------------------------------------------------------------------
+
+
+def _norm_id(text: str) -> str:
+    return _ID_JUNK.sub("", text).upper()
+
+
+def _carrier_key(name: str) -> str:
+    known = canonical_carrier(name)
+    return re.sub(r"[\s_\-.]+", " ", (known.name if known else name).strip().casefold())
+
+
+def _decimal(number: str) -> Decimal | None:
+    text = number.replace("，", ",")
+    text = text.replace(",", "") if _THOUSANDS.fullmatch(text) else text.replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _words(text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """Start, end, text and whether a '#' preceded it, for every word containing a digit."""
+    for match in _WORD.finditer(text):
+        yield match.start(), match.end(), match.group(2), bool(match.group(1))
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What this conversation's tool results state; the only things an answer may claim."""
+
+    ids: frozenset[str] = frozenset()
+    """Identifiers, normalised: upper case, no '#', spaces or dashes."""
+    amounts: frozenset[Decimal] = frozenset()
+    currencies: frozenset[str] = frozenset()
+    dates: frozenset[date] = frozenset()
+    carriers: frozenset[str] = frozenset()
+    """Casefolded display names of the carriers (canonical when the carrier is known)."""
+    urls: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_results(cls, results: list[dict[str, Any]], *, tz: tzinfo, today: date) -> Facts:
+        """The facts of every tool result of a conversation; `today` (and the days either side) are facts too.
+
+        Any dict is read the same way, so the agent may add the tool calls' arguments (what the shopper gave)
+        to let an answer repeat them: "I could not find order #1043".
+        """
+        builder = _FactBuilder(tz)
+        for result in results:
+            builder.walk(result)
+            for view in result.get("orders") or []:
+                if isinstance(view, dict):
+                    builder.order(view)
+        builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
+        return cls(
+            ids=frozenset(builder.ids),
+            amounts=frozenset(builder.amounts),
+            currencies=frozenset(builder.currencies),
+            dates=frozenset(builder.dates),
+            carriers=frozenset(builder.carriers),
+            urls=frozenset(builder.urls),
+        )
+
+
+class _FactBuilder:
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self.ids: set[str] = set()
+        self.amounts: set[Decimal] = set()
+        self.currencies: set[str] = set()
+        self.dates: set[date] = set()
+        self.carriers: set[str] = set()
+        self.urls: set[str] = set()
+
+    def walk(self, value: Any, key: str | None = None) -> None:
+        """Every string anywhere in a result may support a claim: ids, links, dates, carriers, amounts in text."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                self.walk(v, key)
+        elif isinstance(value, str) and value.strip():
+            self.text(value.strip(), key)
+
+    def text(self, text: str, key: str | None) -> None:
+        if _ISO.fullmatch(text):
+            self.datetime(text)
+            return
+        if text[:4].casefold() == "http":
+            self.urls.add(text)
+            return
+        if key == "carrier":
+            self.carriers.add(_carrier_key(text))
+        text = text.translate(_FULLWIDTH)
+        if key in _ID_KEYS:
+            # Whole only: a part of a tracking number ("9400 1118") is not the tracking number.
+            norm = _norm_id(text)
+            self.ids.add(norm)
+            if key in {"id", "external_ref_id"} and (prefixed := _LETTER_PREFIX.fullmatch(norm)):
+                self.ids.add(prefixed.group(1))
+            return
+        run: list[str] = []
+        last_end = -1
+        for start, end, word, _ in _words(text):
+            if run and text[last_end:start] != " ":
+                self.ids.add("".join(run))
+                run = []
+            run.append(_norm_id(word))
+            self.ids.add(run[-1])
+            last_end = end
+        if run:
+            # Numbers written in groups ("SW1A 1AA"): the joined groups are an identifier too.
+            self.ids.add("".join(run))
+        for match in _CARRIER.finditer(text):
+            self.carriers.add(_carrier_key(match.group()))
+        for match in _AMOUNT.finditer(text):
+            amount = _decimal(match.group("n1") or match.group("n2") or match.group("n3"))
+            if amount is not None:
+                self.amounts.add(amount)
+
+    def datetime(self, text: str) -> None:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return
+        self.dates.add(moment.date())
+        if moment.tzinfo is not None:
+            self.dates.add(moment.astimezone(self.tz).date())
+            self.dates.add(moment.astimezone(UTC).date())
+
+    def order(self, view: dict[str, Any]) -> None:
+        if isinstance(currency := view.get("currency"), str):
+            self.currencies.add(currency.upper())
+        if (total := _money(view.get("total"))) is not None:
+            self.amounts.add(total)
+        lines: list[Decimal] = []
+        for item in view.get("items") or []:
+            price = _money(item.get("price")) if isinstance(item, dict) else None
+            if price is None:
+                continue
+            quantity = item.get("quantity")
+            line = price * quantity if isinstance(quantity, int) else price
+            self.amounts.update({price, line})
+            lines.append(line)
+        if lines:
+            self.amounts.add(sum(lines, Decimal(0)))
+
+
+def _money(value: Any) -> Decimal | None:
+    if isinstance(value, str):
+        return _decimal(value.strip())
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return None
+
+
+# --- checking --------------------------------------------------------------------------------------------------
+
+
+class _Scan:
+    """The answer being checked, with the parts already read blanked out so later patterns skip them."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.source = answer.translate(_FULLWIDTH)
+        self.text = self.source
+        self.claims: list[Claim] = []
+
+    def claim(self, kind: ClaimKind, start: int, end: int) -> None:
+        self.claims.append(Claim(kind, self.answer[start:end], (start, end)))
+
+    def blank(self, spans: list[tuple[int, int]]) -> None:
+        if not spans:
+            return
+        parts: list[str] = []
+        last = 0
+        for start, end in spans:
+            parts.append(self.text[last:start])
+            parts.append(_MASK * (end - start))
+            last = end
+        parts.append(self.text[last:])
+        self.text = "".join(parts)
+
+
+def check(answer: str, facts: Facts, *, language: str | None = None) -> list[Claim]:
+    """The claims in `answer` that `facts` do not support, in order; an empty list means the answer is grounded.
+
+    `language` is accepted for the agent's convenience but every reply is read for both English and Chinese
+    forms, because replies mix them (a Chinese answer names UPS, an English one may quote 顺丰).
+    """
+    del language
+    scan = _Scan(answer)
+    _check_urls(scan, facts)
+    _check_dates(scan, facts)
+    scan.blank([m.span() for m in _TIME.finditer(scan.text)])
+    _check_amounts(scan, facts)
+    scan.blank([m.span() for m in _PERCENT.finditer(scan.text)])
+    _check_carriers(scan, facts)
+    _check_weekdays(scan, facts)
+    _check_ids(scan, facts)
+    return sorted(scan.claims, key=lambda c: c.span)
+
+
+def _check_urls(scan: _Scan, facts: Facts) -> None:
+    spans: list[tuple[int, int]] = []
+    for match in _URL.finditer(scan.text):
+        start, end = match.span()
+        url = match.group().rstrip(_URL_TRAIL)
+        end = start + len(url)
+        if url not in facts.urls:
+            scan.claim("url", start, end)
+        spans.append((start, end))
+    scan.blank(spans)
+    scan.blank([m.span() for m in _EMAIL.finditer(scan.text)])
+
+
+def _check_dates(scan: _Scan, facts: Facts) -> None:
+    spans: list[tuple[int, int]] = []
+    for match in _DATE.finditer(scan.text):
+        parsed = _parse_date(match)
+        if parsed is None:
+            continue
+        year, month, day, weekday = parsed
+        if not any(
+            d.day == day
+            and (month is None or d.month == month)
+            and (year is None or d.year == year)
+            and (weekday is None or d.weekday() == weekday)
+            for d in facts.dates
+        ):
+            scan.claim("date", *match.span())
+        spans.append(match.span())
+    scan.blank(spans)
+
+
+def _parse_date(match: re.Match[str]) -> tuple[int | None, int | None, int, int | None] | None:
+    """Year, month, day and weekday (Monday 0) of a date match, or None when it is not a calendar date."""
+    g = match.group
+    year: int | None = None
+    month: int | None
+    if g("od"):
+        month, day = None, int(g("od"))
+    elif g("iy"):
+        year, month, day = int(g("iy")), int(g("im")), int(g("id"))
+    elif g("zm"):
+        year, month, day = (int(g("zy")) if g("zy") else None), int(g("zm")), int(g("zd"))
+    elif g("mm"):
+        if g("mm")[:3] == "may":  # the verb, not the month
+            return None
+        month, day = _MONTHS[g("mm")[:3].casefold()], int(g("md"))
+        year = int(g("my")) if g("my") else None
+    elif g("dm"):
+        month, day = _MONTHS[g("dm")[:3].casefold()], int(g("dd"))
+        year = int(g("dy")) if g("dy") else None
+    elif g("na"):
+        month, day = int(g("na")), int(g("nb"))
+        if month > 12:  # 27/11: day first
+            month, day = day, month
+        if g("ny"):
+            year = int(g("ny")) + (2000 if len(g("ny")) == 2 else 0)
+    else:
+        year, month, day = int(g("ey")), int(g("eb")), int(g("ea"))
+    if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
+        return None
+    named = g("w1") or g("w2") or g("w3")
+    return year, month, day, _weekday(named) if named else None
+
+
+def _weekday(name: str) -> int:
+    return _WEEKDAYS_ZH[name[-1]] if name[-1] in _WEEKDAYS_ZH else _WEEKDAYS_EN[name[:3].casefold()]
+
+
+def _check_amounts(scan: _Scan, facts: Facts) -> None:
+    spans: list[tuple[int, int]] = []
+    for match in _AMOUNT.finditer(scan.text):
+        spans.append(match.span())
+        amount = _decimal(match.group("n1") or match.group("n2") or match.group("n3"))
+        marker = match.group("pre") or match.group("suf")
+        currencies = _currencies(marker) if marker else frozenset()
+        if (
+            amount is None
+            or amount not in facts.amounts
+            or (currencies and facts.currencies and not currencies & facts.currencies)
+        ):
+            scan.claim("amount", *match.span())
+    scan.blank(spans)
+
+
+def _currencies(marker: str) -> frozenset[str]:
+    key = marker.upper()
+    return _CURRENCY_SETS.get(key) or (frozenset({key}) if _CODE.fullmatch(key) else frozenset())
+
+
+def _check_carriers(scan: _Scan, facts: Facts) -> None:
+    spans: list[tuple[int, int]] = []
+    for match in _CARRIER.finditer(scan.text):
+        spans.append(match.span())
+        name = _carrier_key(match.group())
+        written = re.sub(r"[\s_\-.]+", " ", match.group().casefold())
+        # "DHL" names the family: it is supported by "DHL eCommerce" as well as by "DHL Express".
+        if name not in facts.carriers and not any(f.startswith(written + " ") for f in facts.carriers):
+            scan.claim("carrier", *match.span())
+    scan.blank(spans)
+
+
+def _check_weekdays(scan: _Scan, facts: Facts) -> None:
+    scan.blank([m.span() for m in _WEEKDAY_RANGE.finditer(scan.text)])
+    weekdays = {d.weekday() for d in facts.dates}
+    for match in _WEEKDAY.finditer(scan.text):
+        if _weekday(match.group()) not in weekdays:
+            scan.claim("date", *match.span())
+
+
+def _check_ids(scan: _Scan, facts: Facts) -> None:
+    text = scan.text
+    run: list[tuple[int, int, str, bool]] = []
+    for word in _words(text):
+        start, _, raw, hashed = word
+        joins = (
+            run
+            and not hashed
+            and text[run[-1][1]:start] in (" ", "\u00a0")
+            and not _UNIT_WORD.fullmatch(raw)
+            and not _UNIT_WORD.fullmatch(run[-1][2])
+        )
+        if not joins and run:
+            _check_run(scan, facts, run)
+            run = []
+        run.append(word)
+    if run:
+        _check_run(scan, facts, run)
+
+
+def _check_run(scan: _Scan, facts: Facts, run: list[tuple[int, int, str, bool]]) -> None:
+    """Words with digits separated by single spaces: one identifier written in groups, or separate words."""
+    joined = "".join(_norm_id(raw) for _, _, raw, _ in run)
+    # "SF 1234 5678 9012 3": the letters were read as a carrier, but they belong to the number.
+    prefix = _GROUP_PREFIX.search(scan.source, max(0, run[0][0] - 6), run[0][0])
+    if joined in facts.ids or (prefix is not None and prefix.group(1).upper() + joined in facts.ids):
+        return
+    if len(run) > 2:
+        if _is_claim(joined, run[0][3], None):
+            scan.claim("id", run[0][0], run[-1][1])
+        return
+    for start, end, raw, hashed in run:
+        norm = _norm_id(raw)
+        if norm not in facts.ids and _is_claim(norm, hashed, raw):
+            scan.claim("id", start, end)
+
+
+def _is_claim(norm: str, hashed: bool, raw: str | None) -> bool:
+    """Whether a token states an identifier: '#' and digits, 4+ digits, or 5+ characters mixing letters and digits."""
+    digits = sum(ch.isdigit() for ch in norm)
+    if hashed:
+        # "#1042" is an order number, "package #2" is not.
+        return digits > 0 and len(norm) >= 3
+    if raw is not None:
+        if _UNIT_WORD.fullmatch(raw):
+            return False
+        parts = _DASH.split(raw)
+        # "24-hour", "3-5-day", "covid-19": a compound word, not a code; "24-48" (hours): a range.
+        if len(parts) > 1 and digits < 4 and all(p.isdigit() or (p.isalpha() and p.islower()) for p in parts):
+            return False
+        if len(parts) == 2 and all(p.isdigit() and len(p) <= 3 for p in parts):
+            return False
+    if digits == len(norm) == 4 and 1900 <= int(norm) <= 2100:
+        return False
+    return digits >= 4 or (len(norm) >= 5 and digits < len(norm))
+
+
+# --- correction ------------------------------------------------------------------------------------------------
+
+_KIND_NAMES: dict[ClaimKind, str] = {
+    "id": "number", "amount": "amount", "date": "date", "carrier": "carrier", "url": "link",
+}
+
+
+def correction_message(claims: list[Claim]) -> str:
+    """One instruction for the model's second try: what it stated without support, and to use only the results."""
+    listed: list[str] = []
+    for claim in claims:
+        item = f'{_KIND_NAMES[claim.kind]} "{claim.text}"'
+        if item not in listed:
+            listed.append(item)
+    return (
+        "Your answer states things the tool results do not support: "
+        + "; ".join(listed)
+        + ". Answer again using only facts from the tool results: copy order numbers, tracking numbers, amounts, "
+        "dates (with the right weekday), carriers and links exactly as the results give them, and leave out "
+        "anything they do not state."
+    )

@@ -1,0 +1,224 @@
+"""The grounding guard: answers may state only what this conversation's tool results state."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from assistant.grounding import Claim, Facts, check, correction_message
+from tools.policy import Disclosure, order_view
+from tools.schema import Order
+
+LA = ZoneInfo("America/Los_Angeles")
+TODAY = date(2026, 11, 25)  # a Wednesday
+
+UPS_URL = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+ORDER = Order.model_validate(
+    {
+        "id": "#1042",
+        "external_ref_id": "ORD-12345",
+        "status": "partially_shipped",
+        "created_at": "2026-11-20T09:00:00-08:00",
+        "customer": {"name": "Jane Doe", "email": "jane@example.com", "phone": "+14155550199"},
+        "shipping_address": {"line1": "742 Evergreen Terrace", "city": "Springfield", "region": "OR",
+                             "postal_code": "97403", "country": "US"},
+        "items": [
+            {"sku": "TENT-2P", "name": "Trail Tent", "quantity": 2, "price": "15.00"},
+            {"sku": "MAT-01", "name": "Sleeping Mat", "quantity": 1, "price": "29.99"},
+        ],
+        "total": "59.99",
+        "currency": "USD",
+        "shipments": [
+            {
+                "carrier": "UPS",
+                "tracking_number": "1Z999AA10123456784",
+                "tracking_url": UPS_URL,
+                "status": "in_transit",
+                "shipped_at": "2026-11-24T17:00:00Z",
+                # 18:00 on Friday Nov 27 in Los Angeles; already Saturday Nov 28 in UTC.
+                "estimated_delivery": "2026-11-28T02:00:00Z",
+            },
+            {"carrier": "usps", "tracking_number": "9400 1118 9922 3197 4284 90", "status": "label_created"},
+        ],
+    }
+)
+FOUND = {"result": "found", "disclosure": "full", "orders": [order_view(ORDER, Disclosure.FULL)]}
+
+
+@pytest.fixture(scope="module")
+def facts() -> Facts:
+    return Facts.from_results([FOUND], tz=LA, today=TODAY)
+
+
+def texts(claims: list[Claim]) -> list[tuple[str, str]]:
+    return [(c.kind, c.text) for c in claims]
+
+
+def test_grounded_english_answer_passes(facts: Facts) -> None:
+    answer = (
+        "Your order #1042 (ORD-12345) has partly shipped. The tent is with UPS, tracking number "
+        "1Z999AA10123456784, and should arrive Friday, Nov 27. You can follow it here: " + UPS_URL + ". "
+        "The mat ships separately with USPS (9400 1118 9922 3197 4284 90). The order total was $59.99, "
+        "which includes 2 tents at $15.00 each ($30.00) and the mat at USD 29.99."
+    )
+    assert check(answer, facts, language="en") == []
+
+
+def test_grounded_chinese_answer_passes(facts: Facts) -> None:
+    answer = (
+        "您的订单#1042已部分发货：帐篷由UPS承运，运单号1Z999AA10123456784，预计11月27日（周五）送达，"
+        "可在此查询：" + UPS_URL + "。垫子将由USPS单独寄出。订单总额59.99美元，下单时间2026年11月20日，"
+        "预留手机尾号0199。"
+    )
+    assert check(answer, facts, language="zh") == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind", "text"),
+    [
+        ("Your tracking number is 1Z999AA10123456785.", "id", "1Z999AA10123456785"),  # one digit off
+        ("Your order #1043 has shipped.", "id", "#1043"),
+        ("Order ORD-12346 has shipped.", "id", "ORD-12346"),
+        ("It should arrive on Nov 30.", "date", "Nov 30"),
+        ("It should arrive Thursday, Nov 27.", "date", "Thursday, Nov 27"),  # Nov 27 2026 is a Friday
+        ("预计11月27日（周四）送达。", "date", "11月27日（周四）"),
+        ("It should arrive on Monday.", "date", "Monday"),
+        ("Your refund of $12.50 is on its way.", "amount", "$12.50"),
+        ("The total was €59.99.", "amount", "€59.99"),  # the right number in the wrong currency
+        ("订单总额299元。", "amount", "299元"),
+        ("It is on its way with FedEx.", "carrier", "FedEx"),
+        ("您的包裹由顺丰发出。", "carrier", "顺丰"),
+        ("Track it at https://www.ups.com/track?tracknum=1Z999AA10123456785.", "url",
+         "https://www.ups.com/track?tracknum=1Z999AA10123456785"),
+        ("Track it at https://www.ups.com/track.", "url", "https://www.ups.com/track"),  # a prefix is not a fact
+    ],
+)
+def test_invented_claims_are_caught(facts: Facts, answer: str, kind: str, text: str) -> None:
+    assert texts(check(answer, facts)) == [(kind, text)]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "In 2026 we shipped it; it has 3 items in 2 packages.",
+        "The carrier scans parcels within 24 hours, usually by 3:45 PM, sometimes by 10am.",
+        "Tracking updates can take 24-48 hours (2–3 business days).",
+        "We sent a text to the phone ending in 0199 (***0199).",
+        "It left the warehouse today and should be out for delivery tomorrow.",
+        "包裹共3件，24小时内更新，下午3点前发出，今天或明天到达。",
+        "Carriers deliver Monday to Friday; 98% of parcels arrive on time.",
+        "Package #2 is a 24-hour express, the 1st of 2 packages; about 2.5 kg.",
+        "Email us at help@example.com or reply here.",
+        "Your order 1042 ships to 97403.",
+        "Order 12345 is the same as ORD-12345.",
+        "Amazon orders cannot be tracked here.",
+    ],
+)
+def test_not_claims_are_not_flagged(facts: Facts, answer: str) -> None:
+    assert check(answer, facts) == []
+
+
+def test_numbers_written_with_spaces(facts: Facts) -> None:
+    assert check("USPS tracking: 9400 1118 9922 3197 4284 90.", facts) == []
+    assert check("USPS tracking: 9400111899223197428490.", facts) == []
+    assert texts(check("USPS tracking: 9400 1118 9922 3197 4284 91.", facts)) == [
+        ("id", "9400 1118 9922 3197 4284 91")
+    ]
+    # A part of a tracking number is not the tracking number.
+    assert texts(check("USPS tracking: 9400 1118.", facts)) == [("id", "9400"), ("id", "1118")]
+    assert texts(check("UPS tracking 1Z999AA1012345.", facts)) == [("id", "1Z999AA1012345")]
+
+
+def test_carrier_letters_written_apart_from_the_number() -> None:
+    shipment = {"carrier": "顺丰", "tracking_number": "SF1234567890123", "status": "in_transit"}
+    view = order_view(Order.model_validate({"id": "1001", "shipments": [shipment]}), Disclosure.STATUS)
+    facts = Facts.from_results([{"result": "found", "disclosure": "status", "orders": [view]}], tz=LA, today=TODAY)
+    assert check("顺丰速运单号 SF 1234 5678 9012 3，SF Express。", facts) == []
+    assert texts(check("Tracking SF 1234 5678 9012 4 with UPS", facts)) == [
+        ("id", "1234 5678 9012 4"), ("carrier", "UPS"),
+    ]
+
+
+def test_eta_near_midnight_utc(facts: Facts) -> None:
+    # The ETA 2026-11-28T02:00:00Z is Friday Nov 27 in Los Angeles. The UTC date (Saturday Nov 28) is
+    # accepted too: models quote the ISO date as written, and a weekday must still match its own date.
+    for answer in ("It arrives Nov 27.", "It arrives Friday, November 27.", "11/27", "2026-11-27",
+                   "It arrives Nov 28.", "It arrives Saturday, Nov 28.", "2026年11月28日（星期六）"):
+        assert check(answer, facts) == [], answer
+    assert texts(check("It arrives Friday, Nov 28.", facts)) == [("date", "Friday, Nov 28")]
+    assert texts(check("It arrives 27 November 2025.", facts)) == [("date", "27 November 2025")]
+
+    # In a UTC merchant the ETA is Nov 28 only: Nov 27 is not stated (and is not today or tomorrow).
+    utc = Facts.from_results([FOUND], tz=ZoneInfo("UTC"), today=TODAY)
+    assert texts(check("It arrives Nov 27.", utc)) == [("date", "Nov 27")]
+
+
+def test_today_and_the_days_either_side_are_facts() -> None:
+    facts = Facts.from_results([], tz=LA, today=TODAY)
+    assert check("Today is Wednesday, Nov 25; yesterday was Nov 24 and tomorrow is Thursday, Nov 26.", facts) == []
+    assert texts(check("It arrives Nov 27.", facts)) == [("date", "Nov 27")]
+
+
+def test_amounts_compare_numerically(facts: Facts) -> None:
+    answer = "Total: $59.990, or 59.99 USD. Two tents: US$30 ($15 each), 12,50 € is not it."
+    assert texts(check(answer, facts)) == [("amount", "12,50 €")]
+    assert texts(check("Total: 1,299.99", facts)) == [("amount", "1,299.99")]
+    yen = Order.model_validate({"id": "A-7", "total": "299900", "currency": "JPY"})
+    jp = Facts.from_results([{"result": "found", "orders": [order_view(yen, Disclosure.FULL)]}], tz=LA, today=TODAY)
+    assert jp.amounts == frozenset({Decimal("299900")})
+    assert check("合计¥299,900（299900日元）。", jp) == []
+    assert texts(check("合计299900美元。", jp)) == [("amount", "299900美元")]
+
+
+def test_facts_from_results(facts: Facts) -> None:
+    assert {"1042", "ORD12345", "12345", "1Z999AA10123456784", "9400111899223197428490", "TENT2P", "0199"} <= facts.ids
+    # Parts of a structured identifier are not identifiers.
+    assert "9400" not in facts.ids
+    assert facts.amounts >= {Decimal("59.99"), Decimal("15.00"), Decimal("30.00"), Decimal("29.99")}
+    assert facts.carriers == {"ups", "usps"}
+    assert facts.urls == {UPS_URL}
+    assert facts.dates >= {date(2026, 11, 27), date(2026, 11, 28), date(2026, 11, 20), date(2026, 11, 24),
+                           date(2026, 11, 26)}
+    # Results without orders state nothing about orders.
+    none = Facts.from_results(
+        [{"result": "not_found", "message": "No order has that number."}, {"result": "no_match", "attempts_left": 2}],
+        tz=LA, today=TODAY,
+    )
+    assert none.ids == frozenset() and none.amounts == frozenset() and none.carriers == frozenset()
+    assert texts(check("Your order #1042 shipped with UPS.", none)) == [("id", "#1042"), ("carrier", "UPS")]
+
+
+def test_tool_arguments_may_be_repeated() -> None:
+    not_found = {"result": "not_found", "message": "No order has that number."}
+    arguments = {"order_id": "#1043", "phone": "+1 415-555-0199"}
+    facts = Facts.from_results([not_found, arguments], tz=LA, today=TODAY)
+    assert check("I could not find order #1043 for +1 415-555-0199 or 415-555-0199.", facts) == []
+    assert texts(check("I could not find order #1044.", facts)) == [("id", "#1044")]
+
+
+def test_carrier_names_and_families() -> None:
+    shipment = {"carrier": "DHL eCommerce", "tracking_number": "GM2951173225174494", "status": "in_transit"}
+    view = order_view(Order.model_validate({"id": "1001", "shipments": [shipment]}), Disclosure.STATUS)
+    facts = Facts.from_results([{"result": "found", "orders": [view]}], tz=LA, today=TODAY)
+    assert check("It ships with DHL (DHL eCommerce, dhl global mail).", facts) == []
+    assert texts(check("It ships with DHL Express.", facts)) == [("carrier", "DHL Express")]
+    # Short codes count only in capitals; "ups and downs" is not UPS.
+    assert check("Deliveries have their ups and downs.", facts) == []
+
+
+def test_spans_point_into_the_answer(facts: Facts) -> None:
+    answer = "订单＃１０４３由FedEx发出，https://x.example/t。"
+    claims = check(answer, facts)
+    assert texts(claims) == [("id", "＃１０４３"), ("carrier", "FedEx"), ("url", "https://x.example/t")]
+    assert all(answer[c.span[0]:c.span[1]] == c.text for c in claims)
+
+
+def test_correction_message_lists_each_claim_once(facts: Facts) -> None:
+    claims = check("Order #1043 ships with FedEx; order #1043 arrives Nov 30.", facts)
+    message = correction_message(claims)
+    assert message.count('"#1043"') == 1
+    assert 'carrier "FedEx"' in message and 'date "Nov 30"' in message
+    assert "only" in message and "tool results" in message
