@@ -115,7 +115,8 @@ def compile_path(path: str) -> tuple[Getter, str]:
 
 
 def compile_jmespath(expression: str) -> tuple[Getter, str]:
-    """A getter for a JMESPath expression and the leading field chain it reads, for the usage report."""
+    """A getter for a JMESPath expression and the leading field chain it reads, for the usage report
+    (`jmespath_fields` gives every chain)."""
     try:
         compiled = jmespath.compile(expression)
     except JMESPathError as exc:
@@ -141,3 +142,82 @@ def compile_jmespath(expression: str) -> tuple[Getter, str]:
             return None
 
     return get, ".".join(chain)
+
+
+# Nodes whose children are all read from the current element (`a || b`, `f(a, b)`, `{x: a, y: b}`).
+_BRANCHING = {"or_expression", "and_expression", "not_expression", "function_expression", "multi_select_list",
+              "multi_select_dict", "key_val_pair", "comparator"}
+# Nodes whose first child is read from the current element and the rest from what it yields.
+_LEADING = {"index_expression", "projection", "filter_projection", "pipe", "slice_expression", "flatten",
+            "value_projection"}
+
+
+def jmespath_fields(expression: str) -> list[str]:
+    """The dotted field chains a JMESPath expression reads from the current element (`a && b.c` -> a, b.c), for
+    the usage report; a chain stops at the first list step, as paths' labels do."""
+    try:
+        parsed = jmespath.compile(expression).parsed
+    except JMESPathError:
+        return []
+    return _chains(parsed)
+
+
+def _chains(node: Any) -> list[str]:
+    kind = node.get("type")
+    children = node.get("children") or []
+    if kind == "field":
+        return [node["value"]]
+    if kind == "subexpression":
+        heads = _chains(children[0])
+        rest = children[1:]
+        while len(heads) == 1 and rest:
+            step = rest[0]
+            if step.get("type") == "field":
+                heads = [f"{heads[0]}.{step['value']}"]
+            elif step.get("type") == "index_expression" and step["children"][0].get("type") == "field":
+                heads = [f"{heads[0]}.{step['children'][0]['value']}"]
+                break
+            else:
+                break
+            rest = rest[1:]
+        return heads
+    if kind in _LEADING and children:
+        return _chains(children[0])
+    if kind in _BRANCHING:
+        return [chain for child in children for chain in _chains(child)]
+    return []
+
+
+def index_step(value: Any, step: int) -> Any:
+    """One list-index step of a path, as `_walk` takes it (a dict is read at the index's text)."""
+    if isinstance(value, dict):
+        return value.get(str(step))
+    if isinstance(value, list):
+        try:
+            return value[step]
+        except IndexError:
+            return None
+    return None
+
+
+def path_code(path: str, node: str, fresh: Callable[[], str]) -> str:
+    """A Python expression for generated mapping code that reads `path` exactly as `compile_path`'s getter does:
+    from the element in variable `node`, the record (`ctx.root`) or the grouped rows (`ctx.rows`). `fresh` names
+    the temporaries that hold intermediate steps; ValueError for a malformed path."""
+    if path == "@rows":
+        return "ctx.rows"
+    if path == "$":
+        return "ctx.root"
+    from_root = path.startswith("$.") or path.startswith("$[")
+    steps = parse_path(path[1:].lstrip(".") if from_root else path)
+    expr, is_name = ("ctx.root", False) if from_root else (node, True)
+    for step in steps:
+        if isinstance(step, int):
+            expr = f"_index({expr}, {step!r})"
+        elif is_name:
+            expr = f"({expr}.get({step!r}) if isinstance({expr}, dict) else None)"
+        else:
+            temp = fresh()
+            expr = f"({temp}.get({step!r}) if isinstance({temp} := {expr}, dict) else None)"
+        is_name = False
+    return expr

@@ -52,6 +52,8 @@ def zone(name: str) -> tzinfo:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A Decimal from a number or a decimal string ("59.99", "1,299.00", "$5"); floats go through repr."""
+    if value.__class__ is str:  # the usual case, first
+        return _decimal_text(value) if value else None
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -63,17 +65,26 @@ def to_decimal(value: Any) -> Decimal | None:
     elif isinstance(value, float):
         result = Decimal(repr(value))
     elif isinstance(value, str):
-        text = value.strip().lstrip("$€£¥￥").strip()
-        if _GROUPED.fullmatch(text):
-            text = text.replace(",", "")
-        if not _NUMBER.fullmatch(text):
-            raise ValueError(f"{value!r} is not an amount")
-        try:
-            result = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not an amount") from None
+        return _decimal_text(value)
     else:
         raise ValueError(f"{type(value).__name__} is not an amount")
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not an amount")
+    return result
+
+
+@lru_cache(maxsize=8192)
+def _decimal_text(value: str) -> Decimal:
+    """The amount a non-empty string states. Cached: catalogues repeat prices, and a Decimal is immutable."""
+    text = value.strip().lstrip("$€£¥￥").strip()
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(f"{value!r} is not an amount")
+    try:
+        result = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount") from None
     if not result.is_finite():
         raise ValueError(f"{value!r} is not an amount")
     return result
@@ -101,6 +112,10 @@ def to_datetime(tz: tzinfo, fmt: str | None = None, unit: str | None = None) -> 
             raise ValueError(f"{number!r} is not a Unix time") from None
 
     def convert(value: Any) -> datetime | None:
+        if value.__class__ is str and fmt is None and ":" in value:
+            # The usual case, first: a time of day is never Unix seconds, so it goes straight to the parsers.
+            result = _parse_text(value.strip())
+            return result if result.tzinfo is not None else result.replace(tzinfo=tz)
         if value is None or value == "":
             return None
         if isinstance(value, datetime):
