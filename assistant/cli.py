@@ -294,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[common, model_options],
                                help="a terminal chat (reads one message a line when stdin is not a terminal)")
     chat.set_defaults(func=cmd_chat)
+
+    from evals.cli import add_eval_parser
+
+    add_eval_parser(commands, [common])
     return parser
 
 

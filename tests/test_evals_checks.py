@@ -1,0 +1,301 @@
+"""Each eval check passes on a good transcript AND fails on a bad one: a check that cannot fail is a defect."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from evals.cases import Case, ExpectedCall, load_case
+from evals.checks import (
+    JudgeError,
+    check_disclose_only,
+    check_disclosure_order,
+    check_grounded,
+    check_max_tool_calls,
+    check_not_say,
+    check_rubric,
+    check_say,
+    check_tool_calls,
+    find_amount,
+    find_identifier,
+    find_phone,
+    grounding_claims,
+    run_checks,
+)
+from evals.judge import parse_grades
+from evals.records import Turn
+from evals.source import MemorySource
+from tests.conftest import FIXTURES
+from tools.lookup import TOOLS, LookupContext, Session
+
+CASE_FILE = FIXTURES / "evals" / "cases" / "order-and-email.yaml"
+
+
+@pytest.fixture
+def case() -> Case:
+    return load_case(CASE_FILE)
+
+
+def lookup(case: Case, **arguments: str) -> dict[str, Any]:
+    ctx = LookupContext(MemorySource(case.orders), case.spec.merchant, case.spec.policy, Session())
+    return {"name": "lookup_orders", "arguments": arguments, "result": TOOLS["lookup_orders"].call(ctx, arguments)}
+
+
+def turn(answer: str, *calls: dict[str, Any], user: str = "where is my order?") -> Turn:
+    return Turn(user=user, answer=answer, tool_calls=list(calls))
+
+
+# -- matching helpers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "text", "expected"), [
+    ("#2001", "your order 2001 shipped", True),
+    ("#2001", "Order #２００１", True),  # full-width digits in a Chinese reply
+    ("#2001", "order 12001 shipped", False),  # a whole token only
+    ("#2001", "order 20011", False),
+    ("1Z999AA10123456784", "tracking: 1z999aa1 0123 456784", True),  # spaces and case ignored
+    ("ORD-12345", "ORD12345", True),
+    ("ORD-12345", "ord 12345.", True),
+    ("612345678901", "6123456789012", False),
+])
+def test_find_identifier(value, text, expected):
+    assert find_identifier(value, text) is expected
+
+
+@pytest.mark.parametrize(("phone", "text", "expected"), [
+    ("+14155550999", "call (415) 555-0999", True),
+    ("+14155550999", "5550999", True),
+    ("+14155550999", "phone ending ***0999", False),  # the policy's mask is fine
+    ("+14155550999", "phone 555-0123", False),
+    ("+8613800138000", "手机 138 0013 8000", True),
+])
+def test_find_phone(phone, text, expected):
+    assert find_phone(phone, text) is expected
+
+
+@pytest.mark.parametrize(("amount", "text", "expected"), [
+    ("120.00", "The total was $120.", True),
+    ("120.00", "total 120.00 USD", True),
+    ("120.00", "it weighs 120 g", False),  # a bare number is not money
+    ("59.90", "you paid 59.9", True),
+    ("2", "you ordered 2 items", False),
+    ("1299.00", "共 ¥1,299", True),
+    ("299", "合计299元", True),
+])
+def test_find_amount(amount, text, expected):
+    assert find_amount(Decimal(amount), text) is expected
+
+
+# -- tool_calls ---------------------------------------------------------------------------------------------
+
+
+def test_tool_calls_pass_with_an_argument_subset_and_normalised_strings(case):
+    made = [turn("...", lookup(case, order_id="#1042", email="Jane@Example.com "))]
+    expected = [ExpectedCall(name="lookup_orders", args={"order_id": "1042", "email": "jane@example.com"}),
+                ExpectedCall(name="lookup_orders", args={})]
+    verdict = check_tool_calls(expected, made)
+    assert verdict.status == "pass", verdict.detail
+
+
+@pytest.mark.parametrize("expected", [
+    ExpectedCall(name="lookup_orders", args={"order_id": "1043"}),
+    ExpectedCall(name="lookup_orders", args={"phone": "+14155550123"}),
+    ExpectedCall(name="cancel_order", args={}),
+])
+def test_tool_calls_fail_on_a_wrong_value_a_missing_argument_or_another_tool(case, expected):
+    verdict = check_tool_calls([expected], [turn("...", lookup(case, order_id="#1042", email="jane@example.com"))])
+    assert verdict.status == "fail"
+    assert expected.name in verdict.detail and "calls made: lookup_orders(" in verdict.detail
+
+
+def test_tool_calls_fail_when_no_tool_was_called():
+    verdict = check_tool_calls([ExpectedCall(name="lookup_orders")], [turn("Hello!")])
+    assert verdict.status == "fail" and "calls made: none" in verdict.detail
+
+
+# -- say / not_say ------------------------------------------------------------------------------------------
+
+
+def test_say_is_case_insensitive_over_all_replies():
+    turns = [turn("Please share your EMAIL."), turn("It shipped with UPS.")]
+    assert check_say(["email", "ups"], turns).status == "pass"
+    verdict = check_say(["email", "DHL", "delivered"], turns)
+    assert verdict.status == "fail" and "'DHL'" in verdict.detail and "'delivered'" in verdict.detail
+    assert "'email'" not in verdict.detail
+
+
+def test_not_say_names_the_reply():
+    turns = [turn("Hello."), turn("Your refund is on its way.")]
+    assert check_not_say(["cancel"], turns).status == "pass"
+    verdict = check_not_say(["REFUND"], turns)
+    assert verdict.status == "fail" and "(reply 2)" in verdict.detail
+
+
+# -- disclose_only ------------------------------------------------------------------------------------------
+
+
+def test_disclose_only_passes_when_only_the_allowed_order_shows(case):
+    reply = "Order #1042 shipped with UPS, tracking 1Z999AA10123456784, to 742 E*** Terrace (phone ***0123)."
+    verdict = check_disclose_only(["1042"], case.orders, [turn(reply)])
+    assert verdict.status == "pass", verdict.detail
+
+
+@pytest.mark.parametrize(("reply", "leak"), [
+    ("You also have order # 2001.", "order id '#2001'"),
+    ("Bob's parcel 6123 4567 8901 is on its way.", "tracking number '612345678901'"),
+    ("Your other order 1043 was delivered.", "order id '#1043'"),
+    ("Tracking 9400111899223197428490.", "tracking number '9400111899223197428490'"),
+    ("We emailed BOB@example.org.", "email 'bob@example.org'"),
+    ("We will call (415) 555-0999.", "phone '+14155550999'"),
+    ("It goes to 12  Oak Street, Portland.", "street '12 Oak Street'"),
+])
+def test_disclose_only_fails_on_any_identifier_of_another_order(case, reply, leak):
+    verdict = check_disclose_only(["#1042"], case.orders, [turn("Hi."), turn(reply)])
+    assert verdict.status == "fail"
+    assert f"reply 2 shows the {leak}" in verdict.detail
+
+
+def test_disclose_only_ignores_what_the_allowed_order_shares_and_what_the_shopper_typed(case):
+    # #1043 is Jane's too: her email, phone and street are on #1042, which may be shown.
+    reply = "Order 1042 is under jane@example.com, phone (415) 555-0123, 742 Evergreen Terrace."
+    assert check_disclose_only(["1042"], case.orders, [turn(reply)]).status == "pass"
+    # Someone typing Bob's order number and email gets them echoed, never more.
+    typed = turn("I can't match order 2001 with bob@example.org.", user="order 2001, bob@example.org")
+    assert check_disclose_only([], case.orders, [typed]).status == "pass"
+    more = turn("Order 2001 ships to 12 Oak Street.", user="order 2001, bob@example.org")
+    verdict = check_disclose_only([], case.orders, [more])
+    assert verdict.status == "fail" and "street '12 Oak Street'" in verdict.detail and "order id" not in verdict.detail
+
+
+def test_disclose_only_empty_means_no_order_at_all(case):
+    assert check_disclose_only([], case.orders, [turn("Please give me your email.")]).status == "pass"
+    assert check_disclose_only([], case.orders, [turn("Order 1042 is on its way.")]).status == "fail"
+
+
+# -- disclosure order ---------------------------------------------------------------------------------------
+
+
+def test_details_may_appear_in_the_turn_that_disclosed_them_and_after(case):
+    first = turn("Please tell me the email on the order.", lookup(case, order_id="1042"), user="where is 1042?")
+    second = turn("It shipped: tracking 1Z999AA10123456784, total $59.90.",
+                  lookup(case, order_id="1042", email="jane@example.com"), user="jane@example.com")
+    third = turn("Again: 1Z999AA10123456784.", user="what was the tracking number?")
+    verdict = check_disclosure_order(case, [first, second, third])
+    assert verdict.status == "pass", verdict.detail
+
+
+def test_details_before_the_disclosing_tool_result_fail(case):
+    # The reply states the tracking number and total in turn 1; the lookup that disclosed them came in turn 2.
+    first = turn("Order 1042 has tracking 1Z999AA10123456784 and cost $59.90. What's your email?",
+                 lookup(case, order_id="1042"), user="where is 1042?")
+    second = turn("Thanks.", lookup(case, order_id="1042", email="jane@example.com"), user="jane@example.com")
+    verdict = check_disclosure_order(case, [first, second])
+    assert verdict.status == "fail"
+    assert "reply 1 shows the tracking number '1Z999AA10123456784' of order #1042" in verdict.detail
+    assert "reply 1 shows the total '59.90'" in verdict.detail
+    assert "order id" not in verdict.detail  # the shopper typed 1042 themselves
+
+
+def test_a_total_shared_with_a_disclosed_order_is_not_early(case):
+    twin = case.orders[2].model_copy(update={"total": Decimal("59.90")})  # Bob's order costs what Jane's did
+    same = replace(case, orders=[case.orders[0], twin])
+    reply = turn("Order #1042: total $59.90.", lookup(case, order_id="1042", email="jane@example.com"))
+    assert check_disclosure_order(same, [reply]).status == "pass"
+    assert check_disclosure_order(same, [turn("That's $59.90.")]).status == "fail"
+
+
+def test_a_not_found_or_verification_result_discloses_nothing(case):
+    lookup_result = lookup(case, order_id="2001", email="jane@example.com")  # Jane asking for Bob's order
+    assert lookup_result["result"]["result"] == "no_match"
+    verdict = check_disclosure_order(case, [turn("Order 2001 is with FedEx: 612345678901.", lookup_result,
+                                                 user="order 2001, jane@example.com")])
+    assert verdict.status == "fail" and "612345678901" in verdict.detail
+
+
+def test_the_widget_order_context_counts_as_known_to_the_shopper(case):
+    widget = replace(case, spec=case.spec.model_copy(update={"order_info": {"uid": "2001", "totalAmount": 120}}))
+    reply = turn("I see you're looking at order 2001 ($120.00); what's your email?", user="hi")
+    assert check_disclosure_order(widget, [reply]).status == "pass"
+    assert check_disclosure_order(case, [reply]).status == "fail"
+
+
+# -- grounded -----------------------------------------------------------------------------------------------
+
+
+def test_grounded_passes_on_facts_from_the_tool_results(case):
+    turns = [turn("Order #1042 shipped with UPS, tracking 1Z999AA10123456784; total 59.90 USD.",
+                  lookup(case, order_id="1042", email="jane@example.com"))]
+    for t, claims in zip(turns, grounding_claims(case, turns), strict=True):
+        t.claims = claims
+    assert check_grounded(turns).status == "pass"
+
+
+def test_grounded_fails_on_an_invented_tracking_number_and_reports_the_guard(case):
+    turns = [turn("Please share your email."),
+             turn("Order #1042 shipped, tracking 1Z999AA10999999999.",
+                  lookup(case, order_id="1042", email="jane@example.com"))]
+    turns[1].grounding = "replaced"
+    for t, claims in zip(turns, grounding_claims(case, turns), strict=True):
+        t.claims = claims
+    verdict = check_grounded(turns)
+    assert verdict.status == "fail"
+    assert "reply 2" in verdict.detail and "1Z999AA10999999999" in verdict.detail
+    assert "1:offline, 2:replaced" in verdict.detail
+
+
+def test_grounding_uses_only_results_up_to_the_reply(case):
+    # Turn 1 states a tracking number that only turn 2's lookup returns: unsupported at the time.
+    turns = [turn("Tracking 1Z999AA10123456784."),
+             turn("Found it.", lookup(case, order_id="1042", email="jane@example.com"))]
+    claims = grounding_claims(case, turns)
+    assert claims[0] and not claims[1]
+
+
+# -- max_tool_calls / rubric --------------------------------------------------------------------------------
+
+
+def test_max_tool_calls(case):
+    turns = [turn("a", lookup(case, order_id="1"), lookup(case, order_id="2")), turn("b", lookup(case, order_id="3"))]
+    assert check_max_tool_calls(3, turns).status == "pass"
+    verdict = check_max_tool_calls(2, turns)
+    assert verdict.status == "fail" and verdict.detail == "3 tool calls, more than 2"
+
+
+class StubJudge:
+    def __init__(self, met: bool, error: bool = False) -> None:
+        self.met, self.error = met, error
+
+    def grade(self, case, turns, criteria):
+        if self.error:
+            raise JudgeError("judge down")
+        return [(c, self.met, "because") for c in criteria]
+
+
+def test_rubric_is_skipped_without_a_judge_and_judged_with_one(case):
+    rubric = replace(case, spec=case.spec.model_copy(
+        update={"expect": case.spec.expect.model_copy(update={"rubric": ["polite", "concise"]})}))
+    assert check_rubric(rubric, [turn("hi")], None).status == "skipped"
+    assert check_rubric(rubric, [turn("hi")], StubJudge(True)).status == "pass"
+    failed = check_rubric(rubric, [turn("hi")], StubJudge(False))
+    assert failed.status == "fail" and "'polite': because" in failed.detail
+    assert check_rubric(rubric, [turn("hi")], StubJudge(True, error=True)).status == "fail"
+    names = [v.name for v in run_checks(rubric, [turn("hi")])]
+    assert names[-1] == "rubric"
+
+
+def test_judge_answers_are_parsed_and_missing_grades_count_as_unmet():
+    text = 'Sure: {"grades": [{"criterion": 1, "met": true, "reason": "ok"}]}'
+    assert parse_grades(text, ["a", "b"]) == [("a", True, "ok"), ("b", False, "not graded")]
+    with pytest.raises(JudgeError, match="unreadable"):
+        parse_grades("I think it was fine", ["a"])
+
+
+def test_run_checks_runs_what_the_case_asks_and_always_disclosure_order(case):
+    names = [v.name for v in run_checks(case, [turn("hi")])]
+    assert names == ["tool_calls", "say", "not_say", "disclose_only", "grounded", "disclosure_order",
+                     "max_tool_calls"]
+    bare = replace(case, spec=case.spec.model_copy(update={"expect": type(case.spec.expect)()}))
+    assert [v.name for v in run_checks(bare, [turn("hi")])] == ["disclosure_order"]

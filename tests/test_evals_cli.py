@@ -1,0 +1,196 @@
+"""`order-assistant eval` as CI runs it: exit codes 0/1/2, report formats and files, record/replay, the judge."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import xml.etree.ElementTree as ET
+
+import httpx2
+import pytest
+
+from evals import cli
+from evals.cli import add_eval_parser, cmd_eval
+from tests.conftest import FIXTURES
+from tests.fake_model import ScriptedModel, call, say
+
+EVALS = FIXTURES / "evals"
+
+
+@pytest.fixture(autouse=True)
+def no_model_env(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_BASE_URL", "ORDER_ASSISTANT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def parser(*parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="order-assistant")
+    commands = root.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH")
+    add_eval_parser(commands, [common, *parents])
+    return root
+
+
+def main(*argv: str, **kwargs) -> int:
+    args = parser().parse_args(["eval", *argv])
+    return args.func(args, **kwargs)
+
+
+def test_passing_cases_exit_0_with_the_table(capsys):
+    assert main(str(EVALS / "cases")) == 0
+    out = capsys.readouterr().out
+    assert "example/order-and-email" in out and "3 cases: 3 passed, 0 failed, 0 skipped" in out
+
+
+def test_a_failing_case_exits_1(capsys):
+    assert main(str(EVALS / "cases"), str(EVALS / "failing"), "--trials", "2") == 1
+    out = capsys.readouterr().out
+    assert "4 cases: 3 passed, 1 failed" in out and "pass^2" in out
+
+
+def test_skipped_simulated_cases_do_not_fail_the_run(capsys):
+    assert main(str(EVALS / "simulated"), str(EVALS / "cases")) == 0
+    assert "1 skipped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--record", "a", "--replay", "b"], "give --record or --replay, not both"),
+    (["--trials", "0"], "--trials must be at least 1"),
+    (["--concurrency", "0"], "--concurrency must be at least 1"),
+    (["--offline", "--model", "m"], "--offline runs no model"),
+    (["--record", "cassettes"], "--record needs a model"),
+    (["--model", "gpt-4o-mini"], "--model: no API key"),
+    (["--judge-model", "gpt-4o"], "--judge-model: no API key"),
+])
+def test_contradictory_or_incomplete_options_exit_2(capsys, argv, message):
+    assert main(str(EVALS / "cases"), *argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("order-assistant eval: error: ") and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_invalid_cases_exit_2_naming_file_and_key(tmp_path, capsys):
+    (tmp_path / "typo.yaml").write_text('id: t/typo\nnow: "2026-11-25T10:00:00Z"\nuser: {turns: [hi]}\n'
+                                        "expect: {sai: [x]}\n")
+    assert main(str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'typo.yaml'}: expect.sai: unknown key (did you mean 'say'?)" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_paths_and_empty_suites_exit_2(tmp_path, monkeypatch, capsys):
+    assert main(str(tmp_path / "nope")) == 2
+    assert "no such case file or folder" in capsys.readouterr().err
+    assert main(str(tmp_path)) == 2
+    assert "no cases found in" in capsys.readouterr().err
+    monkeypatch.setattr(cli, "CASES_DIR", tmp_path)  # the shipped suite, still empty
+    assert main() == 2
+    assert "no cases found" in capsys.readouterr().err
+    monkeypatch.setattr(cli, "CASES_DIR", tmp_path / "missing")
+    assert main() == 2
+    assert "no cases found" in capsys.readouterr().err
+
+
+def test_no_path_runs_the_shipped_suite(tmp_path, monkeypatch, capsys):
+    shutil.copytree(EVALS / "cases", tmp_path / "cases")
+    monkeypatch.setattr(cli, "CASES_DIR", tmp_path / "cases")
+    assert main() == 0
+    assert "3 passed" in capsys.readouterr().out
+
+
+def test_a_bad_price_file_exits_2(tmp_path, capsys):
+    (tmp_path / "p.yaml").write_text("gpt-4o: {input: 1}\n")
+    assert main(str(EVALS / "cases"), "--prices", str(tmp_path / "p.yaml")) == 2
+    assert "p.yaml: gpt-4o.input: unknown key" in capsys.readouterr().err
+
+
+def test_json_report_goes_to_stdout_and_the_summary_to_stderr(capsys):
+    assert main(str(EVALS / "failing"), "--report", "json") == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["summary"]["failed"] == 1 and data["cases"][0]["id"] == "example/wrong-expectation"
+    assert "1 cases: 0 passed, 1 failed" in captured.err
+
+
+@pytest.mark.parametrize("kind", ["junit", "html", "json", "table"])
+def test_out_writes_the_report_and_the_table_still_shows(tmp_path, capsys, kind):
+    out = tmp_path / f"report.{kind}"
+    assert main(str(EVALS / "cases"), str(EVALS / "failing"), "--report", kind, "--out", str(out)) == 1
+    assert "example/wrong-expectation" in capsys.readouterr().out  # the terminal table
+    text = out.read_text()
+    if kind == "junit":
+        suite = ET.fromstring(text).find("testsuite")
+        assert suite is not None and suite.get("failures") == "1" and suite.get("tests") == "4"
+    elif kind == "html":
+        assert "<!DOCTYPE html>" in text and "jane@example.com" in text
+    elif kind == "json":
+        assert json.loads(text)["summary"]["cases"] == 4
+    else:
+        assert "By category" in text and "\x1b[" not in text
+
+
+def test_record_then_replay_through_the_command(tmp_path, capsys):
+    model = ScriptedModel(call("lookup_orders", {"order_id": "#1042", "email": "jane@example.com"}),
+                          say("Order #1042 shipped with UPS: 1Z999AA10123456784."))
+    case = str(EVALS / "cases" / "order-and-email.yaml")
+    cassettes = tmp_path / "cassettes"
+    assert main(case, "--model", "fake-model", "--base-url", "http://fake.test/v1", "--record", str(cassettes),
+                transport=lambda: httpx2.MockTransport(model.handle)) == 0
+    model.assert_complete()
+    assert (cassettes / "example" / "order-and-email.json").is_file()
+    capsys.readouterr()
+
+    # No model configured, no network: the model is read from the cassettes.
+    assert main(case, "--replay", str(cassettes), "--report", "json") == 0
+    turn = json.loads(capsys.readouterr().out)["cases"][0]["trials"][0]["turns"][0]
+    assert turn["model"] == "fake-model" and turn["assistant"] == "Order #1042 shipped with UPS: 1Z999AA10123456784."
+
+    # Another trial count asks for requests never recorded: the run fails, saying why.
+    assert main(case, "--replay", str(cassettes), "--trials", "2", "--report", "json") == 1
+    trial = json.loads(capsys.readouterr().out)["cases"][0]["trials"][1]
+    assert trial["error"].startswith("cassette miss for case example/order-and-email trial 2: request hash ")
+    assert trial["error"].endswith("run with --record")
+
+
+def test_replay_needs_a_folder_and_a_model(tmp_path, capsys):
+    assert main(str(EVALS / "cases"), "--replay", str(tmp_path / "none")) == 2
+    assert "is not a folder of cassettes" in capsys.readouterr().err
+    assert main(str(EVALS / "cases"), "--replay", str(tmp_path)) == 2
+    assert "--replay: give --model (they record no model)" in capsys.readouterr().err
+
+
+def test_the_judge_grades_rubrics_when_configured(tmp_path, capsys):
+    text = (EVALS / "cases" / "order-and-email.yaml").read_text().replace(
+        "  max_tool_calls: 2", "  max_tool_calls: 2\n  rubric: [Gives the tracking number, Offers a refund]")
+    (tmp_path / "fixtures").mkdir()
+    shutil.copy(EVALS / "cases" / "fixtures" / "orders.json", tmp_path / "fixtures" / "orders.json")
+    (tmp_path / "case.yaml").write_text(text)
+    assert main(str(tmp_path), "--report", "json") == 0  # no judge: skipped, never failing
+    checks = json.loads(capsys.readouterr().out)["cases"][0]["trials"][0]["checks"]
+    assert checks[-1] == {"name": "rubric", "status": "skipped",
+                          "detail": "no judge model configured (--judge-model)"}
+
+    grades = {"grades": [{"criterion": 1, "met": True, "reason": "it does"},
+                         {"criterion": 2, "met": False, "reason": "no refund offered"}]}
+    judge = ScriptedModel(say(json.dumps(grades)), model="judge-m")
+    code = main(str(tmp_path), "--judge-model", "judge-m", "--base-url", "http://fake.test/v1", "--report", "json",
+                transport=lambda: httpx2.MockTransport(judge.handle))
+    assert code == 1
+    judge.assert_complete()
+    assert "Offers a refund" in judge.requests[0]["messages"][1]["content"]
+    trial = json.loads(capsys.readouterr().out)["cases"][0]["trials"][0]
+    assert trial["checks"][-1]["status"] == "fail" and "no refund offered" in trial["checks"][-1]["detail"]
+    assert trial["turns"][0]["model"] is None  # the agent stayed offline; only the judge used a model
+    assert trial["side_usage"] == {"judge:judge-m": {"prompt_tokens": 100, "completion_tokens": 20,
+                                                     "total_tokens": 120}}
+
+
+def test_parents_that_already_define_model_options_do_not_conflict(capsys):
+    models = argparse.ArgumentParser(add_help=False)
+    models.add_argument("--model")
+    models.add_argument("--offline", action="store_true")
+    models.add_argument("--base-url")
+    args = parser(models).parse_args(["eval", str(EVALS / "cases"), "--offline", "--trials", "1"])
+    assert cmd_eval(args) == 0
