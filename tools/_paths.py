@@ -198,26 +198,3 @@ def index_step(value: Any, step: int) -> Any:
         except IndexError:
             return None
     return None
-
-
-def path_code(path: str, node: str, fresh: Callable[[], str]) -> str:
-    """A Python expression for generated mapping code that reads `path` exactly as `compile_path`'s getter does:
-    from the element in variable `node`, the record (`ctx.root`) or the grouped rows (`ctx.rows`). `fresh` names
-    the temporaries that hold intermediate steps; ValueError for a malformed path."""
-    if path == "@rows":
-        return "ctx.rows"
-    if path == "$":
-        return "ctx.root"
-    from_root = path.startswith("$.") or path.startswith("$[")
-    steps = parse_path(path[1:].lstrip(".") if from_root else path)
-    expr, is_name = ("ctx.root", False) if from_root else (node, True)
-    for step in steps:
-        if isinstance(step, int):
-            expr = f"_index({expr}, {step!r})"
-        elif is_name:
-            expr = f"({expr}.get({step!r}) if isinstance({expr}, dict) else None)"
-        else:
-            temp = fresh()
-            expr = f"({temp}.get({step!r}) if isinstance({temp} := {expr}, dict) else None)"
-        is_name = False
-    return expr

@@ -8,8 +8,7 @@ function, which then maps many payloads fast. See `docs/mapping.md` for the file
 from __future__ import annotations
 
 import difflib
-import itertools
-import linecache
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
+from types import CodeType, MappingProxyType
 from typing import Any, cast, get_args, get_origin
 
 import yaml
@@ -239,19 +239,19 @@ class _Gen:
         """The variable holding the value at `keys` (None where a step is missing)."""
         if not keys:
             return base
-        if keys not in scope.raw:
+        if (base, keys) not in scope.raw:
             parent = self._dict(scope, base, keys[:-1])
-            scope.raw[keys] = name = self.fresh("r")
+            scope.raw[base, keys] = name = self.fresh("r")
             scope.hoisted.append(f"{name} = {parent}.get({keys[-1]!r})")
-        return scope.raw[keys]
+        return scope.raw[base, keys]
 
     def _dict(self, scope: _Scope, base: str, keys: tuple[str, ...]) -> str:
         """The variable holding the object at `keys`, or an empty mapping when it is not an object."""
-        if keys not in scope.dicts:
+        if (base, keys) not in scope.dicts:
             value = self._raw(scope, base, keys)
-            scope.dicts[keys] = name = self.fresh("d")
+            scope.dicts[base, keys] = name = self.fresh("d")
             scope.hoisted.append(f"{name} = {value} if isinstance({value}, dict) else _EMPTY")
-        return scope.dicts[keys]
+        return scope.dicts[base, keys]
 
 
 @dataclass
@@ -262,8 +262,10 @@ class _Scope:
     at: int
     depth: int
     hoisted: list[str] = field(default_factory=list)
-    raw: dict[tuple[str, ...], str] = field(default_factory=dict)
-    dicts: dict[tuple[str, ...], str] = field(default_factory=dict)
+    raw: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    """Variable of the value at (base, keys); the base is the element or the record (`ctx.root`)."""
+    dicts: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    """Variable of the object at (base, keys), or of an empty mapping where there is no object."""
 
 
 Emit = Callable[[_Gen, str, str], None]
@@ -305,7 +307,9 @@ def _compile_condition(raw: Any, key: str, env: _Env) -> Test:
         tests.append(lambda g, v, n: f"{n} == {g.const(want)}")
     if cond.in_ is not None:
         allowed = {_norm(v) for v in cond.in_ if v is None or isinstance(v, str | int | float | bool)}
-        tests.append(lambda g, v, n: f"({n} in {g.const(allowed)} if isinstance({v}, _SCALAR) or {v} is None else False)")
+        tests.append(
+            lambda g, v, n: f"({n} in {g.const(allowed)} if isinstance({v}, _SCALAR) or {v} is None else False)"
+        )
     if cond.not_in is not None:
         banned = {_norm(v) for v in cond.not_in if isinstance(v, str | int | float | bool)}
         tests.append(lambda g, v, n: f"not (isinstance({v}, _SCALAR) and {n} in {g.const(banned)})")
@@ -960,17 +964,32 @@ def _value_function(emit: Emit, source: str) -> Value:
 
 
 def _define(g: _Gen, source: str) -> tuple[Value, str]:
+    """The generated function (its globals are the names it refers to) and its source. Only our own code is
+    executed: text from the mapping file reaches it as string literals (repr) or as bound names, never as code."""
     text = "def build(node, ctx):\n" + "\n".join(g.lines) + "\n"
-    filename = f"<mapping {source} #{next(_GENERATED)}>"
-    # Tracebacks through generated code show its lines.
-    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     names = g.names
-    exec(compile(text, filename, "exec"), names)  # noqa: S102 - our own generated code; user text is never code
+    # A name linecache asks the function's `__loader__` about, so tracebacks through generated code show its lines.
+    names["__name__"] = filename = f"mapping:{source}#{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+    names["__loader__"] = _GeneratedSource(text)
+    exec(_compile_source_text(text, filename), names)
     build: Value = names["build"]
     return build, text
 
 
-_GENERATED = itertools.count(1)
+@lru_cache(maxsize=64)
+def _compile_source_text(text: str, filename: str) -> CodeType:
+    """Python's compiler takes milliseconds over a mapping's code; the same mapping loaded again reuses it."""
+    return cast(CodeType, compile(text, filename, "exec"))
+
+
+class _GeneratedSource:
+    """The source of a generated function, for `linecache` (the loader protocol's one method it uses)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def get_source(self, name: str) -> str:
+        return self._text
 
 
 def load_mapping_text(text: str, source: str) -> MappingSpec:
