@@ -127,7 +127,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = import_file(store, Path(args.file), mapper, skip_invalid=args.skip_invalid,
                          rejects_path=Path(args.rejects) if args.rejects else None)
     print(format_result(result, as_json=args.json))
-    return EXIT_OK if result.ok else EXIT_FAILED
+    return int(result.exit_code)
 
 
 def _agent_for(args: argparse.Namespace) -> Agent:

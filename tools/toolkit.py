@@ -3,6 +3,8 @@ arguments it sends both come from the signature and docstring, so they cannot dr
 
 from __future__ import annotations
 
+import copy
+import functools
 import inspect
 import json
 import re
@@ -45,7 +47,10 @@ class Tool:
     fn: Callable[..., dict[str, Any]]
 
     def schema(self) -> dict[str, Any]:
-        """The tool as the Chat Completions API declares it."""
+        """The tool as the Chat Completions API declares it (built once per tool)."""
+        return copy.deepcopy(_schema(self))
+
+    def _build_schema(self) -> dict[str, Any]:
         parameters = self.arguments.model_json_schema()
         parameters.pop("title", None)
         for prop in parameters.get("properties", {}).values():
@@ -87,6 +92,11 @@ class Tool:
             return self.fn(context, **arguments.model_dump())
         except ToolArgumentError as exc:
             return {"result": "invalid_arguments", "message": str(exc)}
+
+
+@functools.cache
+def _schema(tool: Tool) -> dict[str, Any]:
+    return tool._build_schema()
 
 
 def function_tool(fn: Callable[..., dict[str, Any]]) -> Tool:

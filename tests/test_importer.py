@@ -1,0 +1,268 @@
+"""Bulk import: validation before writing, upserts and merges, rejects, one transaction, parallel pieces."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tools import importer
+from tools.errors import SampleError
+from tools.importer import format_result, import_file
+from tools.mapping import load_mapping
+from tools.store import OrderStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def generic():
+    return load_mapping("generic", region="US")
+
+
+@pytest.fixture
+def rows_mapping(fixtures: Path):
+    return load_mapping(fixtures / "import_rows_mapping.yaml")
+
+
+def counts(result) -> tuple[int, int, int, int]:
+    return result.inserted, result.updated, result.unchanged, result.rejected
+
+
+def test_jsonl_import_then_reimport_is_unchanged(tmp_path: Path, fixtures: Path, generic):
+    db = tmp_path / "orders.db"
+    result = import_file(db, fixtures / "import_orders.jsonl", generic)
+    assert counts(result) == (3, 0, 0, 0) and result.exit_code == 0
+    with OrderStore(db) as store:
+        order = store.find("order_id", "1042")[0]
+        assert order.customer.phone == "+14155550142"
+        assert [o.id for o in store.find("email", "jane.doe@example.com")] == ["1043", "#1042"]
+        assert [o.id for o in store.find("phone", "+14155550199")] == ["#1042"]  # the shipping phone
+        assert order.shipments[0].carrier == "UPS"
+    again = import_file(db, fixtures / "import_orders.jsonl", generic)
+    assert counts(again) == (0, 0, 3, 0)
+
+
+def test_changed_orders_are_updated(tmp_path: Path, fixtures: Path, generic):
+    db = tmp_path / "orders.db"
+    import_file(db, fixtures / "import_orders.jsonl", generic)
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps([{"id": "1043", "status": "shipped", "customer": {"email": "jane.doe@example.com"},
+                                    "items": [{"sku": "LAMP", "name": "Lamp"}]},
+                                   {"id": "N-1", "status": "pending"}]))
+    result = import_file(db, changed, generic)
+    assert counts(result) == (1, 1, 0, 0)
+    with OrderStore(db) as store:
+        order = store.find("order_id", "1043")[0]
+    # Items of the stored order that the new export does not mention are kept.
+    assert [i.sku for i in order.items] == ["MUG-TI", "LAMP"]
+    assert order.status == "shipped"
+
+
+def test_rows_of_one_order_merge_and_the_same_product_updates(tmp_path: Path, fixtures: Path, rows_mapping):
+    db = tmp_path / "orders.db"
+    result = import_file(db, fixtures / "import_rows.csv", rows_mapping)
+    assert counts(result) == (2, 0, 0, 0)
+    with OrderStore(db) as store:
+        so1 = store.find("order_id", "so-1")[0]
+        assert [(i.product_id, i.quantity) for i in so1.items] == [("P-1", 1), ("P-2", 3)]
+        assert so1.customer.phone == "+8613800138000"
+    # A later export: a new product joins the order, an existing product is replaced, the rest is kept.
+    result = import_file(db, fixtures / "import_rows_more.csv", rows_mapping)
+    assert counts(result) == (0, 1, 0, 0)
+    with OrderStore(db) as store:
+        so1 = store.find("order_id", "SO-1")[0]
+        assert [(i.product_id, i.name) for i in so1.items] == [("P-1", "Tent (green)"), ("P-2", "Stakes"),
+                                                               ("P-3", "Lantern")]
+        assert so1.status == "delivered"
+        assert store.count() == 2
+
+
+def test_the_same_order_twice_in_a_file_is_one_order(tmp_path: Path, generic):
+    file = tmp_path / "dupes.jsonl"
+    file.write_text('{"id": "7", "items": [{"sku": "A"}]}\n'
+                    '{"id": "#7", "status": "shipped", "items": [{"sku": "B"}]}\n')
+    result = import_file(tmp_path / "orders.db", file, generic)
+    assert counts(result) == (1, 0, 0, 0)
+    with OrderStore(tmp_path / "orders.db") as store:
+        order = store.find("order_id", "7")[0]
+    assert ([i.sku for i in order.items], order.status) == (["A", "B"], "shipped")
+
+
+def test_bad_rows_stop_the_import_and_are_all_reported(tmp_path: Path, fixtures: Path, generic):
+    db = tmp_path / "orders.db"
+    result = import_file(db, fixtures / "import_bad.jsonl", generic)
+    assert result.exit_code == 1 and not result.written
+    assert [(b.where, b.field) for b in result.errors] == [("line 2", "id"), ("line 3", "total")]
+    assert "ten dollars" in result.errors[1].reason or "decimal" in result.errors[1].reason.lower()
+    assert counts(result) == (0, 0, 0, 2)
+    assert not db.exists()  # nothing written, not even an empty store
+    text = format_result(result, as_json=False)
+    assert "nothing was imported" in text and "line 2: id: missing" in text and "line 3: total" in text
+    report = json.loads(format_result(result, as_json=True))
+    assert set(report) == {"inserted", "updated", "unchanged", "rejected", "errors"}
+    assert report["errors"][0] == {"where": "line 2", "field": "id", "reason": result.errors[0].reason}
+
+
+def test_bad_rows_leave_an_existing_store_untouched(tmp_path: Path, fixtures: Path, generic):
+    db = tmp_path / "orders.db"
+    import_file(db, fixtures / "import_orders.jsonl", generic)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "#1042", "status": "cancelled"}\n{"status": "pending"}\n')
+    result = import_file(db, bad, generic)
+    assert result.exit_code == 1
+    with OrderStore(db) as store:
+        assert store.find("order_id", "1042")[0].status == "shipped"
+
+
+def test_skip_invalid_writes_good_rows_and_the_rejects(tmp_path: Path, fixtures: Path, generic):
+    file = tmp_path / "import_bad.jsonl"
+    shutil.copy(fixtures / "import_bad.jsonl", file)
+    result = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True)
+    assert counts(result) == (2, 0, 0, 2) and result.exit_code == 0
+    assert result.rejects_path == tmp_path / "import_bad.jsonl.rejects.jsonl"
+    rejects = [json.loads(line) for line in result.rejects_path.read_text().splitlines()]
+    assert [r["where"] for r in rejects] == ["line 2", "line 3"]
+    assert rejects[0]["record"] == {"status": "shipped", "customer": {"email": "noid@example.com"}, "total": "5.00"}
+    assert rejects[0]["reason"].startswith("id: missing")
+    assert "written to" in format_result(result, as_json=False)
+    assert json.loads(format_result(result, as_json=True))["rejected"] == 2
+
+    chosen = tmp_path / "out" / "rej.jsonl"
+    chosen.parent.mkdir()
+    result = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True, rejects_path=chosen)
+    assert counts(result) == (0, 0, 2, 2)
+    assert len(chosen.read_text().splitlines()) == 2
+
+
+def test_json_without_line_numbers_names_records(tmp_path: Path, generic):
+    file = tmp_path / "orders.json"
+    file.write_text(json.dumps({"orders": [{"id": "1"}, {"status": "pending"}]}))
+    result = import_file(tmp_path / "orders.db", file, generic)
+    assert [b.where for b in result.errors] == ["record 2"]
+
+
+def test_grouped_rows_of_a_rejected_order_are_all_rejected(tmp_path: Path, rows_mapping):
+    file = tmp_path / "rows.csv"
+    file.write_text("order_no,product_id,product,qty,price,status,time,mobile\n"
+                    "SO-1,P-1,Tent,1,lots,Shipped,2026-11-01 10:00:00,13800138000\n"
+                    "SO-2,P-1,Tent,1,10,Shipped,2026-11-01 10:00:00,13800138000\n"
+                    "SO-1,P-2,Stakes,2,12.50,Shipped,2026-11-01 10:00:00,13800138000\n"
+                    ",P-3,Lamp,1,5,Shipped,2026-11-01 10:00:00,13800138000\n")
+    result = import_file(tmp_path / "orders.db", file, rows_mapping, skip_invalid=True)
+    assert [b.where for b in result.errors] == ["line 2", "line 4", "line 5"]
+    assert counts(result)[:2] == (1, 0)
+    assert result.rejects_path is not None
+    assert len(result.rejects_path.read_text().splitlines()) == 3
+
+
+def test_unreadable_files_raise_sample_errors(tmp_path: Path, generic):
+    with pytest.raises(SampleError, match="no such file"):
+        import_file(tmp_path / "orders.db", tmp_path / "missing.jsonl", generic)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "1"}\n{"id": \n')
+    with pytest.raises(SampleError, match="line 2"):
+        import_file(tmp_path / "orders.db", broken, generic)
+    assert not (tmp_path / "orders.db").exists()
+
+
+def _big_jsonl(path: Path, n: int, bad: set[int] = frozenset(), blank_every: int = 0) -> None:
+    lines = []
+    for i in range(n):
+        if blank_every and i % blank_every == 0:
+            lines.append("")
+        record = {"status": "shipped"} if i in bad else {
+            "id": f"#{i}", "status": "shipped", "created_at": "2026-11-01T10:00:00Z",
+            "customer": {"email": f"c{i % 50}@example.com", "phone": f"+1415555{i % 10000:04d}"},
+            "items": [{"sku": "A", "name": "名字", "price": "1.50"}]}
+        lines.append(json.dumps(record, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_large_jsonl_files_are_split_across_workers_with_the_same_outcome(tmp_path: Path, generic, monkeypatch):
+    file = tmp_path / "big.jsonl"
+    _big_jsonl(file, 600, bad={0, 299, 599}, blank_every=7)
+    serial = import_file(tmp_path / "a.db", file, generic, skip_invalid=True, workers=1)
+    monkeypatch.setattr(importer, "SPLIT_FROM_BYTES", 1)
+    split = import_file(tmp_path / "b.db", file, generic, skip_invalid=True, workers=2)
+    assert counts(split) == counts(serial) == (597, 0, 0, 3)
+    assert [b.where for b in split.errors] == [b.where for b in serial.errors]
+    assert [b.index for b in split.errors] == [b.index for b in serial.errors] == [0, 299, 599]
+    with OrderStore(tmp_path / "a.db") as a, OrderStore(tmp_path / "b.db") as b:
+        assert a.find("email", "c7@example.com") == b.find("email", "c7@example.com")
+        assert a.all_orders() == b.all_orders()
+
+
+def test_split_jsonl_reports_invalid_json_at_its_line_in_the_whole_file(tmp_path: Path, generic, monkeypatch):
+    file = tmp_path / "big.jsonl"
+    _big_jsonl(file, 400, blank_every=9)
+    lines = file.read_text().splitlines()
+    lines[350] = '{"id": oops}'
+    file.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(importer, "SPLIT_FROM_BYTES", 1)
+    with pytest.raises(SampleError, match=r"line 351, column 8: invalid JSON"):
+        import_file(tmp_path / "b.db", file, generic, workers=2)
+
+
+def test_split_jsonl_in_gb18030_falls_back_to_reading_the_whole_file(tmp_path: Path, generic, monkeypatch):
+    file = tmp_path / "gbk.jsonl"
+    file.write_bytes('{"id": "1", "items": [{"name": "睡袋"}]}\n'.encode("gb18030") * 3)
+    monkeypatch.setattr(importer, "SPLIT_FROM_BYTES", 1)
+    result = import_file(tmp_path / "orders.db", file, generic, workers=2)
+    assert counts(result) == (1, 0, 0, 0)
+    with OrderStore(tmp_path / "orders.db") as store:
+        assert store.find("order_id", "1")[0].items[0].name == "睡袋"
+
+
+def test_large_payloads_are_mapped_by_forked_workers(tmp_path: Path, generic, monkeypatch):
+    file = tmp_path / "big.json"
+    _big_jsonl(tmp_path / "rows.jsonl", 300, bad={150})
+    file.write_text(json.dumps([json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]))
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 10)
+    result = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True, workers=2)
+    assert counts(result) == (299, 0, 0, 1)
+    assert [b.where for b in result.errors] == ["record 151"]
+
+
+def _import_and_die(db: Path, file: Path) -> None:
+    """Import in a child process that dies by SIGKILL after writing its orders, inside the transaction."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from tools import store
+        from tools.importer import import_file
+        from tools.mapping import load_mapping
+        write = store.Batch.write
+        def write_then_die(self, rows):
+            write(self, rows)
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.Batch.write = write_then_die
+        import_file({str(db)!r}, {str(file)!r}, load_mapping("generic"))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=60)
+    assert proc.returncode == -9, proc.stderr.decode()
+
+
+def test_a_killed_import_leaves_the_store_as_it_was(tmp_path: Path, fixtures: Path, generic):
+    db = tmp_path / "orders.db"
+    import_file(db, fixtures / "import_orders.jsonl", generic)
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 300)
+    _import_and_die(db, big)
+    with OrderStore(db) as store:
+        assert store.count() == 3
+        assert store.find("order_id", "#5") == []
+    assert counts(import_file(db, big, generic)) == (300, 0, 0, 0)
+
+
+def test_a_killed_first_import_leaves_an_empty_store(tmp_path: Path):
+    db = tmp_path / "new.db"
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 50)
+    _import_and_die(db, big)
+    with OrderStore(db) as store:
+        assert store.count() == 0

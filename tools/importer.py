@@ -1,0 +1,326 @@
+"""Bulk import: a merchant's JSON, JSONL or CSV export mapped onto canonical orders and upserted into the store.
+
+Every row is checked and written inside one transaction. A bad row (it fails to map, or its order has no
+order number) rolls the transaction back and the result names every bad row by line, unless the caller
+asks to skip them; then the good orders are committed and the bad rows go, as they were, to a rejects file.
+A crash or a kill before the commit leaves the store as it was.
+
+Large files are parsed and mapped in forked worker processes (JSON Lines in byte ranges, other files by
+record ranges) while this process writes what they send back, so an import of a million orders uses every
+core: see benchmarks/bench_store.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.errors import RecordError, SampleError
+from tools.files import Payload, read_payload
+from tools.mapping import Mapper
+from tools.store import OrderRow, OrderStore, order_row
+
+__all__ = ["BadRow", "ImportResult", "format_result", "import_file", "rejects_path_for"]
+
+PARALLEL_FROM = 50_000
+"""Payloads with fewer records are mapped in this process: starting workers costs more than it saves."""
+SPLIT_FROM_BYTES = 16 << 20
+"""JSON Lines files from this size are parsed in pieces by the workers instead of read whole here."""
+
+
+@dataclass
+class BadRow:
+    """A record that cannot be imported, named the way a person finds it in the file."""
+
+    index: int
+    where: str
+    """"line 12" for JSONL and CSV, "record 3" for a JSON array."""
+    field: str
+    reason: str
+    record: Any = dataclasses.field(default=None, repr=False)
+    """The record as it was in the file (written to the rejects file)."""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    """What an import did; nothing was written when `written` is false."""
+
+    file: Path
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[BadRow] = field(default_factory=list)
+    written: bool = False
+    rejects_path: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when bad rows stopped the import, else 0."""
+        return 1 if self.errors and not self.written else 0
+
+
+def rejects_path_for(file: str | Path) -> Path:
+    """Where rejected rows go by default: beside the file, as FILE.rejects.jsonl."""
+    file = Path(file)
+    return file.with_name(file.name + ".rejects.jsonl")
+
+
+def import_file(
+    store_path: str | Path,
+    file: str | Path,
+    mapper: Mapper,
+    *,
+    skip_invalid: bool = False,
+    rejects_path: str | Path | None = None,
+    workers: int | None = None,
+) -> ImportResult:
+    """Import `file` into the store at `store_path` (created when missing) with `mapper`.
+
+    SampleError when the file cannot be read; bad rows are in the result, not raised. Large files are parsed
+    and mapped by `workers` processes (default: one per CPU) while this one writes.
+    """
+    file = Path(file)
+    store_path = Path(store_path)
+    existed = store_path.exists()
+    result = ImportResult(file)
+    try:
+        with _gc_paused():
+            try:
+                _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=True)
+            except _NotUtf8:
+                result = ImportResult(file)  # the file is GB18030: read it whole, like any other file
+                _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=False)
+    finally:
+        if not existed and not result.written:
+            for leftover in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
+                leftover.unlink(missing_ok=True)
+    if result.written and result.errors:
+        result.rejects_path = Path(rejects_path) if rejects_path else rejects_path_for(file)
+        _write_rejects(result.rejects_path, result.errors)
+    return result
+
+
+@dataclass
+class _Part:
+    """The outcome of parsing and mapping one piece of a file, in file order."""
+
+    rows: list[OrderRow]
+    bad: list[tuple[int, int | None, str, str, Any]]
+    """(record index in the piece, line in the piece when known, field, reason, the record)."""
+    records: int
+    lines: int = 0
+    invalid_json: tuple[int, int, str] | None = None
+    """(line in the piece, column, message) of a line that is not JSON; the piece stops there."""
+
+
+class _NotUtf8(Exception):
+    """A piece of a JSON Lines file is not UTF-8."""
+
+
+def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid: bool, workers: int | None,
+            split_jsonl: bool) -> None:
+    file = result.file
+    count = min(workers or os.cpu_count() or 1, 8)
+    parallel = count >= 2 and not mapper.grouped and _can_fork()
+    payload: Payload | None = None
+    with ExitStack() as stack:
+        # Workers are forked before the store is opened: a child must not inherit a live SQLite connection.
+        if parallel and split_jsonl and _splittable(file):
+            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
+                count, initializer=_init_worker, initargs=(mapper, [])))
+            parts: Iterator[_Part] = pool.imap(_jsonl_part, _pieces(file, count))
+        else:
+            payload = read_payload(file)
+            try:
+                records = mapper.records(payload.data)
+            except RecordError as exc:
+                raise SampleError(f"{file}: {exc}") from None
+            if parallel and len(records) >= PARALLEL_FROM:
+                # Forked workers share the parsed records and the compiled mapper (closures, not picklable)
+                # with this process; only ranges go out and only finished rows come back.
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
+                    count, initializer=_init_worker, initargs=(mapper, records)))
+                size = -(-len(records) // (count * 8))
+                parts = pool.imap(_records_part, [(i, min(i + size, len(records)))
+                                                  for i in range(0, len(records), size)])
+            else:
+                parts = iter([_map_part(mapper, records)])
+        batch = stack.enter_context(stack.enter_context(OrderStore(store_path, create=True)).batch())
+        seen_records = seen_lines = 0
+        for part in parts:
+            if part.invalid_json is not None:
+                line, column, message = part.invalid_json
+                raise SampleError(f"{file}: line {seen_lines + line}, column {column}: invalid JSON ({message})")
+            for index, line_in_part, field_name, reason, record in part.bad:
+                where = (f"line {seen_lines + line_in_part}" if line_in_part is not None
+                         else payload.line_of(seen_records + index) if payload is not None
+                         else f"record {seen_records + index + 1}")
+                result.errors.append(BadRow(seen_records + index, where, field_name, reason, record))
+            if skip_invalid or not result.errors:  # after a bad row only checking goes on: it will roll back
+                batch.write(part.rows)
+            seen_records += part.records
+            seen_lines += part.lines
+        result.errors.sort(key=lambda bad: bad.index)
+        result.rejected = len(result.errors)
+        if result.errors and not skip_invalid:
+            batch.rollback()
+    counts = batch.counts()
+    result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+    result.written = not batch.rolled_back
+
+
+def _map_part(mapper: Mapper, records: list[Any]) -> _Part:
+    mapped = mapper.map_records(records)
+    part = _Part([], [], len(records))
+    for error in mapped.errors:
+        index = error.record or 0
+        part.bad.append((index, None, error.field, error.reason, records[index]))
+    covered: set[int] = set()
+    for order, sources in zip(mapped.orders, mapped.sources, strict=True):
+        try:
+            part.rows.append(order_row(order))
+        except ValueError:
+            part.bad.append((sources[0], None, "id", "missing (every order needs its order number)",
+                             records[sources[0]]))
+        else:
+            covered.update(sources)
+    if mapper.grouped:
+        # The rows of a rejected order other than the one its error names are rejected with it.
+        named = covered | {index for index, *_ in part.bad}
+        part.bad.extend((i, None, "order", "part of an order rejected at another row", records[i])
+                        for i in range(len(records)) if i not in named)
+    return part
+
+
+_job: tuple[Mapper, list[Any]] | None = None
+"""Set only in a worker process, by its initializer."""
+
+
+def _init_worker(mapper: Mapper, records: list[Any]) -> None:
+    global _job
+    _job = (mapper, records)
+    gc.disable()
+
+
+def _records_part(bounds: tuple[int, int]) -> _Part:
+    assert _job is not None
+    mapper, records = _job
+    start, end = bounds
+    return _map_part(mapper, records[start:end])
+
+
+def _splittable(file: Path) -> bool:
+    """A JSON Lines file large enough to be worth parsing in pieces (as `read_payload` would read it)."""
+    if file.suffix.lower() not in (".jsonl", ".ndjson"):
+        return False
+    try:
+        return file.stat().st_size >= SPLIT_FROM_BYTES
+    except OSError:
+        return False
+
+
+def _pieces(file: Path, workers: int) -> list[tuple[str, int, int]]:
+    """Byte ranges of `file` that end just after a newline, a few per worker and at most ~8 MB each."""
+    size = file.stat().st_size
+    count = max(workers * 4, size // (8 << 20))
+    bounds = [0]
+    with file.open("rb") as fh:
+        for k in range(1, count):
+            fh.seek(max(size * k // count, bounds[-1]))
+            fh.readline()
+            if fh.tell() >= size:
+                break
+            if fh.tell() > bounds[-1]:
+                bounds.append(fh.tell())
+    bounds.append(size)
+    return [(str(file), a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _jsonl_part(piece: tuple[str, int, int]) -> _Part:
+    """Parse and map one byte range of a JSON Lines file exactly as `read_payload` reads the whole file."""
+    assert _job is not None
+    mapper = _job[0]
+    path, start, end = piece
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        raw = fh.read(end - start)
+    if start == 0 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotUtf8(path) from None
+    lines = text.splitlines()
+    records: list[Any] = []
+    numbers: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            return _Part([], [], 0, 0, (number, exc.colno, exc.msg))
+        numbers.append(number)
+    part = _map_part(mapper, records)
+    part.bad = [(i, numbers[i], f, reason, record) for i, _, f, reason, record in part.bad]
+    part.lines = len(lines)
+    return part
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector: a large import makes millions of acyclic objects, and collecting while they
+    pile up doubles the mapping time for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write_rejects(path: Path, errors: list[BadRow]) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as fh:
+            for bad in errors:
+                entry = {"where": bad.where, "reason": f"{bad.field}: {bad.reason}",
+                         "record": bad.record}
+                fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    except OSError as exc:
+        raise SampleError(f"{path}: cannot write the rejected rows ({exc.strerror})") from None
+
+
+def format_result(result: ImportResult, as_json: bool) -> str:
+    """The report the CLI prints: counts, then every bad row (`as_json`: one JSON object)."""
+    counts = {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
+              "rejected": result.rejected}
+    if as_json:
+        out: dict[str, Any] = dict(counts)
+        if result.errors:
+            out["errors"] = [{"where": b.where, "field": b.field, "reason": b.reason} for b in result.errors]
+        return json.dumps(out, ensure_ascii=False)
+    lines = [", ".join(f"{n} {name}" for name, n in counts.items())]
+    if result.errors and not result.written:
+        lines.append(f"{result.file}: {len(result.errors)} bad row(s); nothing was imported "
+                     "(fix them, or pass --skip-invalid to import the other rows):")
+    elif result.errors:
+        lines.append(f"{result.file}: {len(result.errors)} bad row(s) skipped, written to {result.rejects_path}:")
+    lines.extend(f"  {bad}" for bad in result.errors)
+    return "\n".join(lines)
