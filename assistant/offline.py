@@ -97,6 +97,9 @@ class _Text:
         return None
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _has_digit(value: str) -> bool:
     return any(ch.isdigit() for ch in value)
 
@@ -111,6 +114,11 @@ def _order_ok(match: re.Match[str]) -> bool:
 
 
 def _phone(text: _Text, region: str | None) -> str | None:
+    if _CJK.search(text.text):
+        # A Chinese message's 11-digit 1xx number is a Chinese mobile, even where it also reads as a US number.
+        for cn in _CN_MOBILE.finditer(text.text):
+            text.take(*cn.span())
+            return "+86" + "".join(cn.groups())
     for match in phonenumbers.PhoneNumberMatcher(text.text, (region or "ZZ").upper()):
         text.take(match.start, match.end)
         return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)

@@ -169,3 +169,11 @@ def test_amounts_stay_exact_in_views():
     o.items[0].price = Decimal("0.30000000000000004")
     result, _ = run({"order_id": "#5", "email": "a@example.com"}, orders=[o])
     assert result["orders"][0]["items"][0]["price"] == "0.30000000000000004"
+
+
+def test_a_bare_chinese_mobile_matches_under_a_us_merchant_but_only_the_orders_own_number():
+    zhang = order("#4001", "zhang@example.cn", "+8615028889999")
+    found, _ = run({"order_id": "4001", "phone": "15028889999"}, orders=[zhang, *ORDERS])
+    assert found["result"] == "found"
+    other, _ = run({"order_id": "4001", "phone": "15028889998"}, orders=[zhang, *ORDERS])
+    assert other["result"] == "no_match"

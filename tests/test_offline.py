@@ -328,3 +328,10 @@ def test_locked_and_unavailable_offer_a_human() -> None:
     answer = down.say("order 1042 jane@example.com")
     assert down.last["result"] == "unavailable"
     assert "I'm sorry, I can't reach our order system right now." in answer
+
+
+def test_chinese_message_reads_an_11_digit_mobile_as_chinese_under_a_us_merchant():
+    from assistant.offline import extract_slots
+
+    assert extract_slots("我的订单1001到哪了？手机15028889999", region="US")["phone"] == "+8615028889999"
+    assert extract_slots("my phone is 1 502 888 9999", region="US")["phone"] == "+15028889999"

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.config import MerchantInfo, PolicyConfig
-from tools.phones import to_e164
+from tools.phones import phone_readings, to_e164
 from tools.policy import Disclosure, matches_email, matches_phone, matches_postal_code, order_view
 from tools.schema import Order
 from tools.sources import OrderSource, SourceError, normalise_order_id
@@ -120,20 +120,20 @@ def lookup_orders(
     if ctx.session.failed_attempts >= ctx.policy.max_failed_attempts:
         return _locked()
     region = ctx.merchant.default_region
-    phone_e164 = to_e164(phone, region) if phone else None
-    if phone and not (phone_e164 or "").startswith("+"):
+    phones = phone_readings(phone, region) if phone else []
+    if phone and not phones:
         raise ToolArgumentError("the phone number is incomplete; ask for it with the country code")
     try:
         if order_id or ref_id:
-            return _by_order_number(ctx, order_id, ref_id, email, phone_e164, postal_code)
-        return _by_contact(ctx, email, phone_e164)
+            return _by_order_number(ctx, order_id, ref_id, email, phones, postal_code)
+        return _by_contact(ctx, email, phones)
     except SourceError as exc:
         log.warning("order source failed: %s", exc)
         return _result("unavailable", f"{exc.shopper_message} {HANDOFF}", handoff=True)
 
 
 def _by_order_number(
-    ctx: LookupContext, order_id: str | None, ref_id: str | None, email: str | None, phone: str | None,
+    ctx: LookupContext, order_id: str | None, ref_id: str | None, email: str | None, phones: list[str],
     postal_code: str | None,
 ) -> dict[str, Any]:
     if order_id:
@@ -147,14 +147,13 @@ def _by_order_number(
             if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted
         ]
     region = ctx.merchant.default_region
-    factors = bool(email or phone or postal_code)
+    factors = bool(email or phones or postal_code)
     verified = [
         o for o in candidates
         if _identity_matches(o, ctx)
-        or (
-            factors
-            and (matches_email(o, email) or matches_phone(o, phone, region) or matches_postal_code(o, postal_code))
-        )
+        or matches_email(o, email)
+        or any(matches_phone(o, p, region) for p in phones)
+        or matches_postal_code(o, postal_code)
     ]
     if verified:
         return _found(verified, Disclosure.FULL, ctx)
@@ -174,14 +173,15 @@ def _by_order_number(
     )
 
 
-def _by_contact(ctx: LookupContext, email: str | None, phone: str | None) -> dict[str, Any]:
+def _by_contact(ctx: LookupContext, email: str | None, phones: list[str]) -> dict[str, Any]:
     session = ctx.session
     region = ctx.merchant.default_region
     verified_phone = to_e164(session.verified_phone, region) if session.verified_phone else None
     own_email = bool(email and session.verified_email) and matches_email(
         Order.model_validate({"customer": {"email": session.verified_email}}), email
     )
-    own_phone = bool(phone and verified_phone and phone == verified_phone)
+    phone = next((p for p in phones if verified_phone and p == verified_phone), None)
+    own_phone = phone is not None
     if not (own_email or own_phone):
         return _result(
             "verification_needed",

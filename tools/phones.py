@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-__all__ = ["last7", "to_e164"]
+__all__ = ["last7", "phone_readings", "to_e164"]
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _NON_DIGIT = re.compile(r"\D")
@@ -37,6 +37,22 @@ def _parse(text: str, region: str | None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def phone_readings(raw: str, region: str | None) -> list[str]:
+    """The E.164 numbers a shopper's phone may mean: as read in the merchant's region, and, for a bare
+    11-digit 1xx number, also as a Chinese mobile (shoppers write those without +86 wherever the store is)."""
+    readings = []
+    first = to_e164(raw, region)
+    if first and first.startswith("+"):
+        readings.append(first)
+    digits = _NON_DIGIT.sub("", raw)
+    if not raw.strip().startswith("+") and _CN_MOBILE.fullmatch(digits) and f"+86{digits}" not in readings:
+        readings.append(f"+86{digits}")
+    return readings
 
 
 def last7(raw: str | None) -> str | None:
