@@ -103,17 +103,16 @@ def lookup_orders(
     ref_id: str | None = None,
     postal_code: str | None = None,
 ) -> dict[str, Any]:
-    """Look up the shopper's orders. Give at least one of order_id, email, phone or ref_id, exactly as the shopper
-    wrote them. Order details are returned only when the shopper is verified: an order number (or reference ID)
-    together with the email, phone or shipping postal code used on that order, or a verified signed-in identity.
-    Otherwise the result says which detail to ask the shopper for.
+    """Look up the shopper's orders. Give at least one of order_id, email, phone, ref_id, as the shopper wrote
+    them. Details need verification: an order number or ref ID with the email, phone or postal code on that order,
+    or a signed-in shopper; otherwise the result says what to ask for.
 
     Args:
-      order_id: The order number the shopper gave, e.g. "#1042" or "ORD-12345".
-      email: The email address the shopper gave.
-      phone: The phone number the shopper gave, in any format.
-      ref_id: An alternative reference ID the shopper gave (e.g. a marketplace or invoice reference).
-      postal_code: The shipping postal code the shopper gave, used to confirm an order number.
+      order_id: Order number, e.g. "#1042".
+      email: Email address.
+      phone: Phone number, any format.
+      ref_id: Alternative reference ID.
+      postal_code: Shipping postal code, to confirm an order number.
     """
     if not (order_id or email or phone or ref_id):
         raise ToolArgumentError("give at least one of order_id, email, phone or ref_id")

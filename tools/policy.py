@@ -7,12 +7,13 @@ street lines are masked even when an order is disclosed; city, region and postal
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from tools.phones import to_e164
-from tools.schema import Order
+from tools.schema import Order, Shipment
 from tools.sources import normalise_email
 
 __all__ = [
@@ -119,18 +120,43 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
+def _shipment_view(shipment: Shipment) -> dict[str, Any]:
+    """A package as answers need it: carrier, number, link, status, dates, contents and the latest event."""
+    latest = max(shipment.events, key=lambda e: e.time.timestamp() if e.time else float("-inf"), default=None)
+    return {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "status": shipment.status.value,
+        "shipped_at": _when(shipment.shipped_at),
+        "estimated_delivery": _when(shipment.estimated_delivery),
+        "delivered_at": _when(shipment.delivered_at),
+        "items": [{"name": i.name or i.sku, "quantity": i.quantity} for i in shipment.items],
+        # Only the latest event: it is what an answer reports, and older ones cost tokens on every turn.
+        "events": [latest.model_dump(mode="json")] if latest is not None else [],
+    }
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _label(order: Order) -> str | None:
+    """The merchant's label when it says more than the canonical status."""
+    text = order.status_text
+    if not text or re.sub(r"[\s_-]+", "", text.casefold()) == order.status.value.replace("_", ""):
+        return None
+    return text
+
+
 def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
-    """The compact JSON-ready view of `order` the model may see at `disclosure`."""
-    shipments = [s.model_dump(mode="json") for s in order.shipments]
+    """The compact JSON-ready view of `order` the model may see at `disclosure`: canonical field names, empty
+    fields left out, contact details and street masked."""
+    shipments = [_shipment_view(s) for s in order.shipments]
     if disclosure == Disclosure.STATUS:
         return _drop_none(
-            {
-                "id": order.id,
-                "status": order.status.value,
-                "status_text": order.status_text,
-                "updated_at": order.updated_at.isoformat() if order.updated_at else None,
-                "shipments": shipments,
-            }
+            {"id": order.id, "status": order.status.value, "status_text": _label(order),
+             "updated_at": _when(order.updated_at), "shipments": shipments}
         )
     address = order.shipping_address
     return _drop_none(
@@ -138,9 +164,9 @@ def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
             "id": order.id,
             "external_ref_id": order.external_ref_id,
             "status": order.status.value,
-            "status_text": order.status_text,
-            "created_at": order.created_at.isoformat() if order.created_at else None,
-            "updated_at": order.updated_at.isoformat() if order.updated_at else None,
+            "status_text": _label(order),
+            "created_at": _when(order.created_at),
+            "updated_at": _when(order.updated_at),
             "customer": {
                 "name": order.customer.name,
                 "email": mask_email(order.customer.email),
@@ -149,18 +175,13 @@ def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
             "shipping_address": None
             if address is None
             else {
-                "name": address.name,
                 "line1": mask_street(address.line1),
-                "line2": "***" if address.line2 else None,
                 "city": address.city,
                 "region": address.region,
                 "postal_code": address.postal_code,
                 "country": address.country,
-                "phone": mask_phone(address.phone),
             },
-            "items": [
-                {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price": _money(i.price)} for i in order.items
-            ],
+            "items": [{"name": i.name or i.sku, "quantity": i.quantity, "price": _money(i.price)} for i in order.items],
             "total": _money(order.total),
             "currency": order.currency,
             "shipments": shipments,
