@@ -480,3 +480,9 @@ def test_lookups_reuse_one_connection_even_after_a_404(monkeypatch: pytest.Monke
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_200_error_object_is_a_bad_response_not_an_empty_order(mock, make):
+    mock.get(URL).mock(return_value=httpx.Response(200, json={"error": "database offline"}))
+    with pytest.raises(MerchantBadResponse):
+        make().find("email", "jane@example.com")

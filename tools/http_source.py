@@ -141,12 +141,17 @@ class HttpSource:
         mapped = self.mapper.map_records(records)
         for error in mapped.errors:
             log.warning("%s: skipped a record that does not map: %s", self._where, error)
-        if mapped.errors and not mapped.orders:
+        orders = [o for o in mapped.orders if o.id]
+        if len(orders) < len(mapped.orders):
+            # An object without an order number ({"error": "..."} with HTTP 200, say) is no order.
+            log.warning("%s: skipped %d record(s) without an order id", self._where, len(mapped.orders) - len(orders))
+        if not orders:
             # Nothing usable: "no orders" would be a wrong answer, so say the reply could not be read.
+            first = mapped.errors[0] if mapped.errors else "no order id"
             raise MerchantBadResponse(
-                f"{self._where}: none of the {len(records)} records maps onto an order (first: {mapped.errors[0]})"
+                f"{self._where}: none of the {len(records)} records maps onto an order (first: {first})"
             )
-        return mapped.orders
+        return orders
 
     def fetch_records(self, key: Key, value: str) -> list[Any]:
         """The raw order records the endpoint returns for `key`, before mapping (for `find` and diagnostics)."""

@@ -1,0 +1,127 @@
+"""The commands as a merchant and a shopper run them: real subprocesses, the bundled demo, a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DEMO = json.loads((ROOT / "tools" / "demo" / "orders.json").read_text())["orders"]
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ORDER_ASSISTANT_"))}
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, input=stdin,
+                          cwd=cwd or ROOT, env=environ, timeout=60)
+
+
+def demo_order(status: str = "shipped") -> dict:
+    return next(o for o in DEMO if o["status"] == status and o["customer"]["email"] and o["shipments"]
+                and o["shipping_address"] and o["shipping_address"]["country"] == "US")
+
+
+def test_lookup_on_the_demo_prints_what_the_model_sees():
+    order = demo_order()
+    proc = run("lookup", "--order-id", order["id"].lstrip("#"), "--email", order["customer"]["email"].upper(),
+               "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["result"] == "found"
+    (view,) = result["orders"]
+    assert view["id"] == order["id"]
+    assert view["shipments"][0]["tracking_number"] == order["shipments"][0]["tracking_number"]
+    assert order["customer"]["email"] not in proc.stdout and order["customer"]["phone"] not in proc.stdout
+
+
+def test_lookup_without_a_second_factor_discloses_nothing_and_exits_1():
+    proc = run("lookup", "--order-id", demo_order()["id"])
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["result"] == "verification_needed"
+
+
+def test_lookup_needs_a_key_and_config_errors_are_one_line(tmp_path):
+    assert "at least one of" in run("lookup").stderr
+    bad = tmp_path / "merchant.yaml"
+    bad.write_text("merchant: {name: X, timezone: Mars/Base}\n")
+    proc = run("lookup", "--config", str(bad), "--order-id", "1")
+    assert proc.returncode == 2
+    assert "merchant.timezone" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_http_merchant_down_gives_a_shopper_safe_message(tmp_path):
+    config = tmp_path / "merchant.yaml"
+    config.write_text("source: {type: http, url: 'http://127.0.0.1:9/orders', timeout_s: 1, retries: 0}\n")
+    proc = run("lookup", "--config", str(config), "--order-id", "1042", "--email", "a@example.com", "--json")
+    assert proc.returncode == 1
+    result = json.loads(proc.stdout)
+    assert result["result"] == "unavailable" and "isn't answering" in result["message"]
+    assert "Traceback" not in proc.stderr
+
+
+def test_import_then_lookup_through_a_store_config(tmp_path):
+    config = tmp_path / "merchant.yaml"
+    config.write_text("merchant: {name: Acme, timezone: America/Los_Angeles, default_region: US}\n"
+                      "source: {type: store, path: orders.db}\n")
+    fixture = ROOT / "tests" / "fixtures" / "import_orders.jsonl"
+    first = run("import", str(fixture), "--preset", "generic", "--config", str(config), "--json")
+    assert first.returncode == 0, first.stderr
+    counts = json.loads(first.stdout)
+    assert counts["inserted"] > 0 and counts["rejected"] == 0
+    again = json.loads(run("import", str(fixture), "--preset", "generic", "--config", str(config), "--json").stdout)
+    assert again["inserted"] == 0 and again["unchanged"] == counts["inserted"]
+    found = run("lookup", "--config", str(config), "--order-id", "1042", "--phone", "(415) 555-0142", "--json")
+    assert json.loads(found.stdout)["result"] == "found", found.stdout
+
+
+def test_a_bad_import_writes_nothing_and_reports_every_bad_line(tmp_path):
+    store = tmp_path / "orders.db"
+    bad = ROOT / "tests" / "fixtures" / "import_bad.jsonl"
+    proc = run("import", str(bad), "--preset", "generic", "--store", str(store))
+    assert proc.returncode == 1
+    assert "line " in proc.stdout + proc.stderr
+    assert not store.exists()
+
+
+@pytest.mark.parametrize("question", ["where is my order?"])
+def test_ask_json_shape_offline(question):
+    proc = run("ask", question, "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"answer", "tool_calls", "model", "fallback", "usage"}
+    assert out["model"] is None and out["fallback"] is False and "order number" in out["answer"]
+
+
+def test_ask_with_a_verified_identity_and_widget_order_info():
+    order = demo_order()
+    info = json.dumps({"uid": order["id"], "status": "shipped", "goods": {"title": "x", "price": 1, "quantity": 1},
+                       "totalAmount": 1})
+    proc = run("ask", "where is it?", "--order-info", info, "--verified-email", order["customer"]["email"], "--json")
+    out = json.loads(proc.stdout)
+    assert out["tool_calls"][0]["arguments"]["order_id"] == order["id"]
+    assert order["shipments"][0]["tracking_number"] in out["answer"]
+
+
+def test_chat_reads_one_message_a_line_until_eof():
+    order = demo_order()
+    lines = f"hi, where is order {order['id']}?\n{order['customer']['email']}\nthanks!\n"
+    proc = run("chat", stdin=lines)
+    assert proc.returncode == 0, proc.stderr
+    assert order["shipments"][0]["tracking_number"] in proc.stdout
+    assert "welcome" in proc.stdout.lower()
+
+
+def test_model_failure_falls_back_and_says_so():
+    # A model server that refuses connections: the offline responder answers and the result says so.
+    order = demo_order()
+    proc = run("ask", f"where is {order['id']}? {order['customer']['email']}", "--json", "--model", "m",
+               "--base-url", "http://127.0.0.1:9/v1", env={"OPENAI_API_KEY": "k"})
+    out = json.loads(proc.stdout)
+    assert out["fallback"] is True and out["model"] is None
+    assert order["shipments"][0]["tracking_number"] in out["answer"]
