@@ -15,10 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tools._yaml import load_yaml
+from tools._yaml import parse_mapping, read_text
 from tools.config import MerchantConfig, MerchantInfo, PolicyConfig
 from tools.errors import OrderAssistantError, RecordError, SampleError
 from tools.schema import Order
@@ -204,21 +203,8 @@ def _message(exc: ValidationError) -> str:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CaseError(f"{path}: no such case file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise CaseError(f"{path}: {where}invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
-    if not isinstance(data, dict):
-        raise CaseError(f"{path}: expected a YAML mapping with id, now, user and expect")
-    return data
+    return parse_mapping(read_text(path, CaseError, "case file"), str(path), CaseError,
+                         "a YAML mapping with id, now, user and expect")
 
 
 def _canonical(records: list[Any], where: str) -> list[Order]:

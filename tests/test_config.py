@@ -98,7 +98,7 @@ def test_bad_configs_name_the_key(tmp_path: Path, text: str, expected: str) -> N
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     message = error_of(tmp_path, "merchant:\n  name: Acme\nsource: {type: http, url: [unclosed\n")
-    assert message.startswith("line 4: invalid YAML")
+    assert message.startswith("line 4, column 1: invalid YAML")
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def test_missing_paths_and_order_files_are_clear_errors(suite):
 
 
 def test_invalid_yaml_and_non_mapping(suite):
-    with pytest.raises(CaseError, match=r"bad.yaml: line \d+: invalid YAML"):
+    with pytest.raises(CaseError, match=r"bad.yaml: line \d+, column \d+: invalid YAML"):
         load_case(write(suite / "bad.yaml", "id: [unclosed\n"))
     with pytest.raises(CaseError, match="expected a YAML mapping"):
         load_case(write(suite / "list.yaml", "- 1\n"))

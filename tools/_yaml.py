@@ -4,6 +4,7 @@ string (YAML 1.1 would read yes/no/on/off as booleans, the "Norway problem")."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -25,3 +26,29 @@ _Loader.add_implicit_resolver(
 def load_yaml(text: str) -> Any:
     """Parse YAML text; raises yaml.YAMLError as PyYAML does."""
     return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def read_text(path: Path, error: type[Exception], what: str) -> str:
+    """A file's text; `error` naming the file when it is missing or unreadable (`what`: "config file", ...)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read ({exc})") from None
+
+
+def parse_mapping(text: str, source: str, error: type[Exception], expected: str) -> dict[str, Any]:
+    """YAML text that must hold a mapping; `error` names `source` and the line and column of a syntax error,
+    or says what was `expected` when the document is not a mapping."""
+    try:
+        data = load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise error(f"{source}: {where}invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise error(f"{source}: expected {expected}")
+    return data

@@ -11,11 +11,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tools._transforms import zone
-from tools._yaml import load_yaml
+from tools._yaml import parse_mapping, read_text
 
 if TYPE_CHECKING:
     from tools.mapping import Mapper
@@ -239,20 +238,8 @@ def _key_path(loc: tuple[int | str, ...]) -> tuple[list[str], type[BaseModel] | 
 def load_config(path: str | Path) -> MerchantConfig:
     """Read and validate a config file; ConfigError names the file and the key."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = load_yaml(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfigError(f"{path}: {where}invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a YAML mapping with merchant, source, mapping, policy, model")
+    data = parse_mapping(read_text(path, ConfigError, "config file"), str(path), ConfigError,
+                         "a YAML mapping with merchant, source, mapping, policy, model")
     try:
         config = MerchantConfig.model_validate(data)
     except ValidationError as exc:

@@ -21,12 +21,11 @@ from pathlib import Path
 from types import CodeType, MappingProxyType
 from typing import Any, cast, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tools import _transforms as tf
 from tools._paths import Context, Getter, compile_jmespath, compile_path, index_step, jmespath_fields, parse_path
-from tools._yaml import load_yaml
+from tools._yaml import parse_mapping, read_text
 from tools.carriers import complete_shipment
 from tools.errors import MappingError, RecordError
 from tools.schema import Order, OrderStatus, ShipmentStatus
@@ -994,15 +993,7 @@ class _GeneratedSource:
 
 def load_mapping_text(text: str, source: str) -> MappingSpec:
     """Parse and validate a mapping's YAML text; MappingError naming `source` and the line or key."""
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise MappingError(f"{source}: {where}invalid YAML ({problem})") from None
-    if not isinstance(data, dict):
-        raise MappingError(f"{source}: a mapping file is a YAML mapping with an 'order' key")
+    data = parse_mapping(text, source, MappingError, "a YAML mapping with an 'order' key")
     try:
         return MappingSpec.model_validate(data)
     except ValidationError as exc:
@@ -1016,11 +1007,6 @@ def load_mapping(name_or_path: str | Path, **overrides: Any) -> Mapper:
     path = preset_path(str(name_or_path)) if isinstance(name_or_path, str) else None
     if path is None:
         path = Path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError(f"{path}: no such mapping file or preset") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{path}: cannot read ({exc})") from None
+    text = read_text(path, MappingError, "mapping file or preset")
     source = str(name_or_path) if path.parent.name == "presets" else str(path)
     return compile_mapping(load_mapping_text(text, source), source=source, **overrides)
