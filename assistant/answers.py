@@ -62,6 +62,7 @@ _SHIPPED = {"in_transit", "out_for_delivery", "delivery_attempted", "available_f
             "returned_to_sender"}
 """Shipment statuses that mean the package has left the merchant."""
 _TROUBLE = ("exception", "delivery_attempted", "returned_to_sender")
+_NO_PROMISE = ("exception", "returned_to_sender")
 
 
 # --- dates -------------------------------------------------------------------------------------------------
@@ -342,8 +343,10 @@ class _Formatter:
                 "location": event.get("location"),
                 "when": self.time(event.get("time")),
             },
-            "eta": None if delivered or not eta else format_eta(eta, language=self.language, tz=self.tz,
-                                                                now=self.now),
+            # A package the carrier reports in trouble or coming back has no arrival to promise; a passed
+            # estimate is still said, as the day it was expected.
+            "eta": None if delivered or not eta or (status in _NO_PROMISE and not late)
+            else format_eta(eta, language=self.language, tz=self.tz, now=self.now),
             "delivered_on": self.day(data.get("delivered_at")) if delivered else None,
             "late": late,
             "stale": stale,
@@ -449,6 +452,10 @@ def render_answer(
     if not views:
         return _render(language, kind="not_found", ask_for=[])
     views = sorted(views, key=_created, reverse=True)
+    if result.get("disclosure") == "status":
+        # The order number alone shows status and tracking, never what was bought (nor in a package's contents).
+        views = [{**v, "items": [], "shipments": [{**s, "items": []} for s in v.get("shipments") or []
+                                                   if isinstance(s, Mapping)]} for v in views]
     orders = [fmt.order(v) for v in views]
     more = result.get("more") if isinstance(result.get("more"), int) else 0
     return _render(language, kind="found" if len(orders) == 1 else "several", orders=orders, more=more,

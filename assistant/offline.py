@@ -126,6 +126,13 @@ def _phone(text: _Text, region: str | None) -> str | None:
     for cn in _CN_MOBILE.finditer(text.text):
         text.take(*cn.span())
         return "+86" + "".join(cn.groups())
+    # The metadata calls some numbers shoppers do have invalid (new ranges, the UK's 07700 900xxx), and the lookup
+    # tool accepts any possible number; one written with a country code or a trunk prefix is taken when possible.
+    possible = phonenumbers.Leniency.POSSIBLE
+    for match in phonenumbers.PhoneNumberMatcher(text.text, (region or "ZZ").upper(), leniency=possible):
+        if match.raw_string.startswith(("+", "0")) and sum(ch.isdigit() for ch in match.raw_string) >= 10:
+            text.take(match.start, match.end)
+            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 

@@ -269,6 +269,22 @@ def test_carrier_trouble_offers_help(status: str) -> None:
     assert zh.endswith(HELP_ZH)
 
 
+@pytest.mark.parametrize("status", ["exception", "returned_to_sender"])
+def test_a_package_in_trouble_is_promised_no_arrival(status: str) -> None:
+    order = make_order(shipments=[shipment(status=status)])  # its estimate, Nov 27, is still ahead
+    en, zh = answer(found(order)), answer(found(order), "zh")
+    assert "arriving" not in en and "Nov 27" not in en and "Thursday" not in en
+    assert "预计" not in zh and "11月27日" not in zh
+    assert en.endswith(f"I'm sorry for the trouble. {HELP_EN}")
+
+
+def test_a_package_in_trouble_past_its_estimate_says_when_it_was_expected() -> None:
+    order = make_order(shipments=[shipment(status="exception", estimated_delivery="2025-11-21T00:00:00-08:00")])
+    en = answer(found(order))
+    assert "It was expected Friday, Nov 21." in en
+    assert en.endswith(f"I'm sorry it's running late. {HELP_EN}")
+
+
 def test_label_created_has_not_shipped() -> None:
     order = make_order(shipments=[shipment(status="label_created", events=[], shipped_at=None,
                                            estimated_delivery=None)])
@@ -378,6 +394,23 @@ def test_status_disclosure_shows_only_status_and_shipments() -> None:
     assert answer(results) == "Order #1042 was cancelled on Friday, Nov 21."
     shipped = answer(found(make_order(), disclosure=Disclosure.STATUS))
     assert "It's arriving Thursday, Nov 27." in shipped and "Tent" not in shipped
+
+
+def test_status_disclosure_never_shows_what_was_bought_even_in_package_contents() -> None:
+    # Written by hand: whatever the view holds, an answer on the order number alone names no products.
+    package = {"carrier": "UPS", "tracking_number": TRACKING, "status": "in_transit"}
+    results = [{"result": "found", "disclosure": "status", "orders": [{
+        "id": "#1042", "status": "shipped", "items": [{"name": "Tent", "quantity": 1}],
+        "shipments": [{**package, "items": [{"name": "Tent", "quantity": 1}]},
+                      {**package, "tracking_number": "9400111899223197428490",
+                       "items": [{"name": "Sleeping bag", "quantity": 2}]}]}]}]
+    en, zh = answer(results), answer(results, "zh")
+    assert "Package 1 of 2\n" in en and "9400111899223197428490" in en
+    assert "包裹 1/2\n" in zh
+    for text in (en, zh):
+        assert "Tent" not in text and "Sleeping bag" not in text
+    full = answer([{**results[0], "disclosure": "full"}])
+    assert "Package 1 of 2: Tent\n" in full
 
 
 def test_unknown_status_uses_the_merchants_label() -> None:

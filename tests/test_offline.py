@@ -158,6 +158,18 @@ def test_a_phone_is_not_an_order_number_and_vice_versa() -> None:
     assert extract_slots("14155550199", "US", "second_factor") == {"phone": "+14155550199"}
 
 
+def test_a_possible_number_the_metadata_calls_invalid_is_still_a_phone() -> None:
+    # 07700 900xxx is a real UK mobile range phonenumbers marks invalid; the lookup tool accepts it, so must we.
+    assert extract_slots("order 5001, my mobile is +44 7700 900123", "GB") == {
+        "order_id": "5001", "phone": "+447700900123"}
+    assert extract_slots("07700 900123", "GB", "second_factor") == {"phone": "+447700900123"}
+    assert extract_slots("+44 7700 900123", "US") == {"phone": "+447700900123"}
+    # short digit runs stay postal codes, and a bare run without a trunk prefix is no phone
+    assert extract_slots("10117", "DE", "second_factor") == {"postal_code": "10117"}
+    assert extract_slots("zip 02139", "US") == {"postal_code": "02139"}
+    assert extract_slots("7700900123", "GB") == {}
+
+
 # --- conversations -----------------------------------------------------------------------------------------
 
 
