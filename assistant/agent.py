@@ -203,6 +203,7 @@ class Agent:
                 self.config.merchant, self.config.policy, now, language=conversation.language,
                 order_hint=conversation.order_hint, earlier_facts=earlier_facts,
                 stale_after_days=self.settings.stale_after_days,
+                signed_in=bool(conversation.session.verified_email or conversation.session.verified_phone),
             )
 
         return render

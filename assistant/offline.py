@@ -294,7 +294,13 @@ class OfflineResponder:
 
         calls: list[ToolCallRecord] = []
         talk = None if found else _small_talk(text)
-        arguments = _arguments(slots)
+        arguments: dict[str, Any] = _arguments(slots)
+        session = conversation.session
+        if not arguments and not talk and not conversation.tool_results and (
+            session.verified_email or session.verified_phone
+        ):
+            # A signed-in shopper asking about "my order" without a number: their own orders.
+            arguments, changed = {"signed_in": True}, True
         if changed and arguments:
             result = TOOLS[TOOL].call(ctx, arguments)
             calls.append(ToolCallRecord(name=TOOL, arguments=arguments, result=result))

@@ -35,12 +35,13 @@ def templates() -> jinja2.Environment:
 def render_system(
     merchant: MerchantInfo, policy: PolicyConfig, now: datetime, *, language: str = "en",
     order_hint: str | None = None, earlier_facts: str | None = None, stale_after_days: int = 5,
+    signed_in: bool = False,
 ) -> str:
     local = now.astimezone(zone(merchant.timezone))
     return templates().get_template("system.j2").render(
         merchant=merchant, policy=policy, today_long=f"{local:%A}, {local:%B} {local.day}, {local.year}",
         today_iso=local.date().isoformat(), language=language, order_hint=order_hint,
-        earlier_facts=earlier_facts, stale_after_days=stale_after_days,
+        earlier_facts=earlier_facts, stale_after_days=stale_after_days, signed_in=signed_in,
     )
 
 

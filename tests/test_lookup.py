@@ -176,3 +176,18 @@ def test_a_bare_chinese_mobile_matches_under_a_us_merchant_but_only_the_orders_o
     assert found["result"] == "found"
     other, _ = run({"order_id": "4001", "phone": "15028889998"}, orders=[zhang, *ORDERS])
     assert other["result"] == "no_match"
+
+
+def test_signed_in_lists_own_orders_without_showing_the_identity_to_the_model():
+    result, _ = run({"signed_in": True}, Session(verified_email="jane@example.com"))
+    assert result["result"] == "found"
+    assert [o["id"] for o in result["orders"]] == ["#1042", "#1001"]
+    assert "jane@example.com" not in json.dumps(result)
+    anonymous, _ = run({"signed_in": True})
+    assert anonymous["result"] == "verification_needed" and "orders" not in anonymous
+
+
+def test_status_view_does_not_show_what_was_bought():
+    result, _ = run({"order_id": "#1042"}, policy=PolicyConfig(verification="order_number"))
+    assert "Tent" not in json.dumps(result)
+    assert "items" not in result["orders"][0]["shipments"][0]

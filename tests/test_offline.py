@@ -347,3 +347,22 @@ def test_chinese_message_reads_an_11_digit_mobile_as_chinese_under_a_us_merchant
 
     assert extract_slots("我的订单1001到哪了？手机15028889999", region="US")["phone"] == "+8615028889999"
     assert extract_slots("my phone is 1 502 888 9999", region="US")["phone"] == "+15028889999"
+
+
+def test_a_signed_in_shopper_asking_for_my_order_gets_their_orders():
+    from datetime import UTC, datetime
+
+    from assistant.offline import OfflineResponder
+    from assistant.state import Conversation
+    from tests.fakes import ListSource, make_order
+    from tools.config import MerchantInfo, PolicyConfig
+    from tools.lookup import LookupContext, Session
+
+    jane = make_order("#1042", "jane@example.com", "+14155550199")
+    conversation = Conversation(session=Session(verified_email="jane@example.com"))
+    ctx = LookupContext(ListSource([jane]), MerchantInfo(timezone="America/Los_Angeles", default_region="US"),
+                        PolicyConfig(), conversation.session)
+    answer, calls = OfflineResponder().respond(conversation, "where's my order?", ctx,
+                                               datetime(2026, 11, 25, 18, tzinfo=UTC))
+    assert calls[0].arguments == {"signed_in": True}
+    assert "1Z999AA10123456784" in answer

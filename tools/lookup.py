@@ -102,10 +102,11 @@ def lookup_orders(
     phone: str | None = None,
     ref_id: str | None = None,
     postal_code: str | None = None,
+    signed_in: bool = False,
 ) -> dict[str, Any]:
     """Look up the shopper's orders. Give at least one of order_id, email, phone, ref_id, as the shopper wrote
-    them. Details need verification: an order number or ref ID with the email, phone or postal code on that order,
-    or a signed-in shopper; otherwise the result says what to ask for.
+    them, or signed_in. Details need verification: an order number or ref ID with the email, phone or postal code
+    on that order, or a signed-in shopper; otherwise the result says what to ask for.
 
     Args:
       order_id: Order number, e.g. "#1042".
@@ -113,11 +114,14 @@ def lookup_orders(
       phone: Phone number, any format.
       ref_id: Alternative reference ID.
       postal_code: Shipping postal code, to confirm an order number.
+      signed_in: True to list the signed-in shopper's own orders.
     """
-    if not (order_id or email or phone or ref_id):
-        raise ToolArgumentError("give at least one of order_id, email, phone or ref_id")
+    if not (order_id or email or phone or ref_id or signed_in):
+        raise ToolArgumentError("give at least one of order_id, email, phone or ref_id, or signed_in")
     if ctx.session.failed_attempts >= ctx.policy.max_failed_attempts:
         return _locked()
+    if signed_in and not (order_id or email or phone or ref_id):
+        return _signed_in(ctx)
     region = ctx.merchant.default_region
     phones = phone_readings(phone, region) if phone else []
     if phone and not phones:
@@ -194,6 +198,32 @@ def _by_contact(ctx: LookupContext, email: str | None, phones: list[str]) -> dic
         return _result("not_found", f"There are no orders under that {key}. Ask the shopper whether they used "
                        "another email or phone at checkout, or for the order number.")
     return _found(orders, Disclosure.FULL, ctx)
+
+
+def _signed_in(ctx: LookupContext) -> dict[str, Any]:
+    """The signed-in shopper's own orders, found by the identity the merchant vouched for (never shown whole)."""
+    session = ctx.session
+    if not (session.verified_email or session.verified_phone):
+        return _result(
+            "verification_needed",
+            "The shopper is not signed in. Ask for the order number and the email, phone or postal code used on it.",
+            ask_for=["order_id", "email"],
+        )
+    try:
+        if session.verified_email:
+            orders = ctx.source.find("email", session.verified_email)
+        else:
+            assert session.verified_phone is not None
+            phone = to_e164(session.verified_phone, ctx.merchant.default_region) or session.verified_phone
+            orders = ctx.source.find("phone", phone)
+    except SourceError as exc:
+        log.warning("order source failed: %s", exc)
+        return _result("unavailable", f"{exc.shopper_message} {HANDOFF}", handoff=True)
+    mine = [o for o in orders if _identity_matches(o, ctx)]
+    if not mine:
+        return _result("not_found", "There are no orders under the signed-in account. Ask whether the shopper "
+                       "ordered as a guest with another email, or for the order number.")
+    return _found(mine, Disclosure.FULL, ctx)
 
 
 LOOKUP_ORDERS = function_tool(lookup_orders)
