@@ -4,34 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.phones import last7
+from evals.source import MemorySource
 from tools.schema import Order
-from tools.sources import MerchantUnavailable, normalise_email, normalise_order_id
+from tools.sources import Key, MerchantUnavailable
 
 
-class ListSource:
-    """An order source over a list: exact keys, and last-7 near matches for phones, as the store behaves."""
+class ListSource(MemorySource):
+    """The evals' in-memory source (the store's matching rules), able to fail like a merchant that is down."""
 
     def __init__(self, orders: list[Order], fail: bool = False) -> None:
-        self.orders = orders
+        super().__init__(orders)
         self.fail = fail
-        self.calls: list[tuple[str, str]] = []
 
-    def find(self, key: str, value: str) -> list[Order]:
-        self.calls.append((key, value))
+    def find(self, key: Key, value: str) -> list[Order]:
         if self.fail:
+            self.calls.append((key, value))
             raise MerchantUnavailable("GET http://merchant/orders: HTTP 503 after 3 attempts (token abc)")
-        if key == "order_id":
-            return [o for o in self.orders if o.id and normalise_order_id(o.id) == normalise_order_id(value)]
-        if key == "ref_id":
-            return [o for o in self.orders if o.external_ref_id == value]
-        if key == "email":
-            wanted = normalise_email(value)
-            return [o for o in self.orders if o.customer.email and normalise_email(o.customer.email) == wanted]
-        return [o for o in self.orders if o.customer.phone and last7(o.customer.phone) == last7(value)]
-
-    def close(self) -> None:
-        pass
+        return super().find(key, value)
 
 
 def make_order(id_: str, email: str, phone: str, *, postal: str = "94103", created: str = "2026-11-01T10:00:00Z",

@@ -10,38 +10,14 @@ import pytest
 
 from assistant.offline import OfflineResponder, extract_slots
 from assistant.state import Conversation
+from tests.fakes import ListSource
 from tools.config import MerchantInfo, PolicyConfig
 from tools.lookup import LookupContext, Session
 from tools.schema import Order
-from tools.sources import MerchantUnavailable, normalise_email, normalise_order_id
 
 NOW = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)  # Tuesday, Nov 25, 10:00 in Los Angeles
 US = MerchantInfo(timezone="America/Los_Angeles", default_region="US")
 CN = MerchantInfo(name="微语商城", timezone="Asia/Shanghai", default_region="CN", locale="zh")
-
-
-class ListSource:
-    """Orders in a list, found by exact key (phones by full E.164: this double does no near matching)."""
-
-    def __init__(self, orders: list[Order], fail: bool = False) -> None:
-        self.orders, self.fail = orders, fail
-        self.calls: list[tuple[str, str]] = []
-
-    def find(self, key: str, value: str) -> list[Order]:
-        self.calls.append((key, value))
-        if self.fail:
-            raise MerchantUnavailable("GET http://merchant/orders: HTTP 503")
-        if key == "order_id":
-            return [o for o in self.orders if o.id and normalise_order_id(o.id) == normalise_order_id(value)]
-        if key == "ref_id":
-            return [o for o in self.orders if o.external_ref_id == value]
-        if key == "email":
-            return [o for o in self.orders
-                    if o.customer.email and normalise_email(o.customer.email) == normalise_email(value)]
-        return [o for o in self.orders if o.customer.phone == value]
-
-    def close(self) -> None:
-        pass
 
 
 def order(id_: str, created: str, tracking: str, eta: str, **kw: Any) -> Order:
