@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -90,10 +89,10 @@ def test_ask_against_an_openai_compatible_server(grounded_answer):
 def test_chat_streams_from_the_server(grounded_answer):
     with Server(call("lookup_orders", {"order_id": ORDER["id"], "email": ORDER["customer"]["email"]}),
                 say(grounded_answer)) as server:
-        env_input = f"where is {ORDER['id']}? {ORDER['customer']['email']}\n"
+        shopper = f"where is {ORDER['id']}? {ORDER['customer']['email']}\n"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ORDER_ASSISTANT_"))}
         proc = subprocess.run([sys.executable, "-m", "assistant", "chat", "--model", "fake-served", "--base-url",
-                               server.url], input=env_input, capture_output=True, text=True, cwd=ROOT,
+                               server.url], input=shopper, capture_output=True, text=True, cwd=ROOT,
                               env={**env, "OPENAI_API_KEY": "k"}, timeout=60)
         server.model.assert_complete()
         assert grounded_answer in proc.stdout
