@@ -11,7 +11,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -27,7 +26,7 @@ from tools.errors import OrderAssistantError
 from tools.lookup import TOOLS, LookupContext, Session
 from tools.sources import OrderSource
 
-__all__ = ["Agent", "AgentSettings", "StepLimitExceeded", "StreamSink"]
+__all__ = ["Agent", "StepLimitExceeded", "StreamSink"]
 
 log = logging.getLogger("order_assistant.agent")
 
@@ -45,15 +44,6 @@ class StreamSink(Protocol):
     def delta(self, text: str) -> None: ...
 
     def reset(self, text: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class AgentSettings:
-    max_steps: int = 6
-    """Model round trips allowed in one turn (tool rounds, the answer and one regeneration)."""
-    max_message_chars: int = 2000
-    history_token_budget: int = 4000
-    stale_after_days: int = 5
 
 
 def _language(text: str, fallback: str) -> str:
@@ -119,13 +109,13 @@ class Agent:
 
     def __init__(
         self, config: MerchantConfig, source: OrderSource, llm: LLMClient | None = None, *,
-        clock: Callable[[], datetime] | None = None, settings: AgentSettings | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
         self.source = source
         self.llm = llm
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.settings = settings or AgentSettings()
+        self.settings = config.agent
         self.offline = OfflineResponder(stale_after_days=self.settings.stale_after_days)
         self.tool_schemas = [tool.schema() for tool in TOOLS.values()]
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistant.agent import Agent, AgentSettings
+from assistant.agent import Agent
 from assistant.llm import LLMClient, ModelSettings
 from assistant.state import Conversation
 from tests.fake_model import ScriptedModel, call, fail, hang, say
 from tests.fakes import ListSource, make_order
-from tools.config import MerchantConfig, MerchantInfo
+from tools.config import AgentConfig, MerchantConfig, MerchantInfo
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # Wednesday, Nov 25, 10:00 in Los Angeles
 JANE = make_order("#1042", "jane@example.com", "+14155550199")
@@ -30,8 +30,8 @@ def agent_with(model: ScriptedModel | None, **settings) -> Agent:
     if model is not None:
         llm = LLMClient(ModelSettings(name="fake-model", base_url="http://fake.test/v1", api_key="k", max_retries=0),
                         http_client=model.client())
-    return Agent(CONFIG, ListSource([JANE, BOB, EVIL]), llm, clock=lambda: NOW,
-                 settings=AgentSettings(**settings))
+    config = CONFIG.model_copy(update={"agent": AgentConfig(**settings)})
+    return Agent(config, ListSource([JANE, BOB, EVIL]), llm, clock=lambda: NOW)
 
 
 class Sink:

@@ -140,3 +140,10 @@ def test_secret_names_the_missing_variable(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("ACME_TOKEN")
     with pytest.raises(ConfigError, match="environment variable ACME_TOKEN is not set"):
         secret("ACME_TOKEN")
+
+
+def test_agent_limits_are_configurable_and_checked(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "agent: {history_token_budget: 2500, max_steps: 4}\n"))
+    assert (config.agent.history_token_budget, config.agent.max_steps, config.agent.stale_after_days) == (2500, 4, 5)
+    assert error_of(tmp_path, "agent: {history_token_budget: 10}\n").startswith("agent.history_token_budget:")
+    assert error_of(tmp_path, "agent: {max_stepz: 3}\n").startswith("agent.max_stepz: unknown key")

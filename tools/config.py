@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from tools.errors import OrderAssistantError
 
 __all__ = [
+    "AgentConfig",
     "ConfigError",
     "HttpSourceConfig",
     "MerchantConfig",
@@ -155,6 +156,19 @@ class ModelConfig(_Strict):
     max_retries: int = Field(2, ge=0, le=10)
 
 
+class AgentConfig(_Strict):
+    """Limits of the conversation loop."""
+
+    max_steps: int = Field(6, ge=2, le=20)
+    """Model round trips allowed in one turn (tool rounds, the answer and one regeneration)."""
+    max_message_chars: int = Field(2000, ge=100, le=100_000)
+    """Longer shopper messages get a polite refusal."""
+    history_token_budget: int = Field(4000, ge=500, le=200_000)
+    """Tokens of history sent to the model; older turns are dropped, their order facts kept."""
+    stale_after_days: int = Field(5, ge=1, le=60)
+    """No tracking event for this many days on an undelivered package: apologise and offer a human."""
+
+
 class MerchantConfig(_Strict):
     merchant: MerchantInfo = Field(default_factory=MerchantInfo)
     source: Source = Field(default_factory=lambda: StoreSourceConfig(type="store"))
@@ -162,6 +176,7 @@ class MerchantConfig(_Strict):
     """Preset name or mapping file path (relative to the config file)."""
     policy: PolicyConfig = PolicyConfig()
     model: ModelConfig = ModelConfig()
+    agent: AgentConfig = AgentConfig()
     base_dir: Path = Field(default=Path("."), exclude=True)
     """Directory relative paths in the file are resolved against (set by the loader)."""
 
