@@ -245,10 +245,12 @@ class Agent:
             answer = (completion.content or "").strip()
             claims = check(answer, self._facts(conversation), language=conversation.language)
             if claims and result.grounding == "passed":
-                # One regeneration, with the correction as the last message; it is not kept in the history.
+                # One regeneration, with the correction as the last message; it is not kept in the history. It is a
+                # user-role message because several open models' chat templates refuse a system message mid-chat.
                 result.grounding = "regenerated"
                 result.unsupported_claims = [c.text for c in claims]
-                retry = [*messages, completion.message(), {"role": "system", "content": correction_message(claims)}]
+                correction = f"(Automatic fact check, not from the shopper) {correction_message(claims)}"
+                retry = [*messages, completion.message(), {"role": "user", "content": correction}]
                 if steps >= self.settings.max_steps:
                     raise StepLimitExceeded(f"no grounded answer after {steps} model calls")
                 completion = self._complete(retry, None, result)

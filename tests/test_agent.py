@@ -130,13 +130,18 @@ def test_grounding_guard_regenerates_once_with_a_correction():
                           say(FOUND_JANE))
     agent = agent_with(model)
     sink = Sink()
-    result = agent.respond(agent.new_conversation(), "1042 jane@example.com", sink=sink)
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "1042 jane@example.com", sink=sink)
     model.assert_complete()
     assert result.grounding == "regenerated"
     assert result.answer == FOUND_JANE
     assert any("1Z999AA10123456785" in c for c in result.unsupported_claims)
     correction = model.requests[2]["messages"][-1]
-    assert correction["role"] == "system" and "1Z999AA10123456785" in correction["content"]
+    assert correction["role"] == "user" and "1Z999AA10123456785" in correction["content"]
+    assert correction["content"].startswith("(Automatic fact check, not from the shopper)")
+    # Neither the correction nor the invented answer stays in the conversation.
+    assert [m["content"] for m in conversation.messages if m["role"] in ("user", "assistant") and m.get("content")] \
+        == ["1042 jane@example.com", FOUND_JANE]
     # The invented sentence never reached the shopper; the checked answer replaced what was streamed.
     assert "1Z999AA10123456785" not in "".join(sink.deltas)
     assert sink.resets == [FOUND_JANE] or "".join(sink.deltas) == FOUND_JANE
