@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from tools.carriers import _CARRIERS, canonical_carrier
+from tools.carriers import canonical_carrier, carrier_aliases
 
 __all__ = ["Claim", "ClaimKind", "Facts", "check", "correction_message"]
 
@@ -189,7 +189,7 @@ def _trie_pattern(words: list[str]) -> str:
 def _carrier_pattern() -> re.Pattern[str]:
     exact: list[str] = []
     loose: list[str] = []
-    for key in _CARRIERS:
+    for key in carrier_aliases():
         if key in _NOT_CARRIER_CLAIMS:
             continue
         # "UPS", "SF", "EMS": short codes only in capitals, so "ups and downs" or "sto" are not carriers.

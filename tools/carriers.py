@@ -13,7 +13,7 @@ from typing import Any
 
 import tracking_numbers
 
-__all__ = ["Carrier", "canonical_carrier", "complete_shipment", "detect_carrier", "tracking_url"]
+__all__ = ["Carrier", "carrier_aliases", "canonical_carrier", "complete_shipment", "detect_carrier", "tracking_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,11 @@ _DATASET = {"ups": "UPS", "usps": "USPS", "fedex": "FedEx", "dhl": "DHL Express"
 
 _SF = re.compile(r"SF\d{12,13}")
 _S10 = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
+
+
+def carrier_aliases() -> list[str]:
+    """Every known carrier name, code and slug, lower-cased (for finding carrier names in text)."""
+    return list(_CARRIERS)
 
 
 def canonical_carrier(name: str | None) -> Carrier | None:
