@@ -24,7 +24,7 @@ from tools.carriers import complete_shipment
 from tools.errors import MappingError, RecordError
 from tools.schema import Order, OrderStatus, ShipmentStatus
 
-__all__ = ["Mapped", "Mapper", "MappingSpec", "compile_mapping", "load_mapping", "load_mapping_text"]
+__all__ = ["Mapped", "Mapper", "MappingSpec", "compile_mapping", "load_mapping", "load_mapping_text", "unwrap_records"]
 
 ENVELOPE_KEYS = ("orders", "order", "data", "results", "records", "rows")
 
@@ -67,7 +67,7 @@ class Mapper:
             if found is None:
                 raise RecordError(self.spec.records or "records", "not found in the payload")
             return found if isinstance(found, list) else [found]
-        return _unwrap(payload)
+        return unwrap_records(payload)
 
     def map_one(self, record: Any) -> Order:
         """One record to an Order; RecordError naming the field when it cannot be mapped."""
@@ -139,7 +139,9 @@ def _derive_status(data: dict[str, Any]) -> None:
             data["status"] = OrderStatus.DELIVERED
 
 
-def _unwrap(payload: Any) -> list[Any]:
+def unwrap_records(payload: Any) -> list[Any]:
+    """The order records in a payload: a list, one object, or an envelope ({"orders": [...]}, {"order": {...}},
+    {"data": ...}) around either."""
     for _ in range(4):
         if isinstance(payload, list):
             return payload

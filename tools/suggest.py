@@ -47,7 +47,7 @@ from tools._yaml import load_yaml
 from tools.check import source_fields
 from tools.errors import MappingError, SampleError
 from tools.files import Payload
-from tools.mapping import _unwrap, compile_mapping, load_mapping_text
+from tools.mapping import compile_mapping, load_mapping_text, unwrap_records
 from tools.schema import OrderStatus, ShipmentStatus
 
 __all__ = ["suggest_mapping"]
@@ -97,7 +97,7 @@ def _locate(payload: Payload, source: str) -> tuple[list[Any], str | None]:
                 return [value], _path(keys)
             ordered = sorted(value, key=lambda k: _ENVELOPES.index(k) if k in _ENVELOPES else len(_ENVELOPES))
             queue += [(value[k], (*keys, str(k))) for k in ordered if isinstance(value[k], list | dict)]
-    return _unwrap(data), None
+    return unwrap_records(data), None
 
 
 def _defaults(scope: _Scope, root: _Node) -> list[str]:
