@@ -145,28 +145,28 @@ def _emit_checks(g: Gen, node: str, whens: list[list[Check]]) -> list[str]:
     return out
 
 
-def path_getter(path: str, key: str, env: Env, prefix: Prefix) -> Getter:
+def _checked_path(path: str, key: str, env: Env, prefix: Prefix) -> Getter | None:
+    """The getter of a valid path, its use recorded for the usage report; None (with the error noted) otherwise."""
     if path == "@rows" and not env.grouped:
         env.error(key, "'@rows' needs group_by")
     try:
         getter, label = compile_path(path)
     except ValueError as exc:
         env.error(key, str(exc))
-        return lambda node, ctx: None
+        return None
     _mark(env, label, prefix)
     return getter
 
 
+def path_getter(path: str, key: str, env: Env, prefix: Prefix) -> Getter:
+    getter = _checked_path(path, key, env, prefix)
+    return getter if getter is not None else (lambda node, ctx: None)
+
+
 def _path_expr(path: str, key: str, env: Env, prefix: Prefix) -> PathExpr:
     """Like `path_getter`, for generated code: the expression reading `path` from the element in a named variable."""
-    if path == "@rows" and not env.grouped:
-        env.error(key, "'@rows' needs group_by")
-    try:
-        _, label = compile_path(path)
-    except ValueError as exc:
-        env.error(key, str(exc))
+    if _checked_path(path, key, env, prefix) is None:
         return lambda g, node: "None"
-    _mark(env, label, prefix)
     return lambda g, node: g.path(path, node)
 
 
