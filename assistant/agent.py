@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from assistant.answers import render_answer
 from assistant.grounding import Facts, check, correction_message
+from assistant.language import detect_language
 from assistant.llm import Completion, LLMClient, LLMError
 from assistant.offline import OfflineResponder
 from assistant.prompting import build_messages, render_system
@@ -30,7 +31,6 @@ __all__ = ["Agent", "StepLimitExceeded", "StreamSink"]
 
 log = logging.getLogger("order_assistant.agent")
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 
 
@@ -44,12 +44,6 @@ class StreamSink(Protocol):
     def delta(self, text: str) -> None: ...
 
     def reset(self, text: str) -> None: ...
-
-
-def _language(text: str, fallback: str) -> str:
-    if _CJK.search(text):
-        return "zh"
-    return "en" if re.search(r"[A-Za-z]{2,}", text) else fallback
 
 
 _REFUSALS = {
@@ -143,7 +137,7 @@ class Agent:
                 sink.delta(refusal)
             return TurnResult(answer=refusal)
         text = str(message).strip()
-        conversation.language = _language(text, conversation.language)  # type: ignore[assignment]
+        conversation.language = detect_language(text, conversation.language)
         ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
         if self.llm is None:
             return self._offline(conversation, text, ctx, sink, fallback=False)
@@ -160,7 +154,7 @@ class Agent:
         if not isinstance(message, str):
             return _REFUSALS[(language, "not_text")]
         if len(message) > self.settings.max_message_chars:
-            return _REFUSALS[(_language(message[:500], language), "long")]
+            return _REFUSALS[(detect_language(message[:500], language), "long")]
         if not message.strip():
             return _REFUSALS[(language, "empty")]
         return None

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import phonenumbers
 
 from assistant.answers import STALE_AFTER_DAYS, render_answer, render_message
-from assistant.language import detect_language
+from assistant.language import detect_language, has_cjk
 from assistant.state import Conversation, Slots, ToolCallRecord
 from tools.lookup import TOOLS, LookupContext
 from tools.phones import to_e164
@@ -97,7 +97,6 @@ class _Text:
         return None
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _has_digit(value: str) -> bool:
@@ -114,7 +113,7 @@ def _order_ok(match: re.Match[str]) -> bool:
 
 
 def _phone(text: _Text, region: str | None) -> str | None:
-    if _CJK.search(text.text):
+    if has_cjk(text.text):
         # A Chinese message's 11-digit 1xx number is a Chinese mobile, even where it also reads as a US number.
         for cn in _CN_MOBILE.finditer(text.text):
             text.take(*cn.span())
