@@ -215,7 +215,18 @@ class Agent:
         result = TurnResult(answer="", model=self.llm.model, grounding="passed")
         turn_results: list[dict[str, Any]] = []
         system = self._system(conversation)
-        guard = _Guarded(sink, lambda: self._facts(conversation), conversation.language)
+        cached: dict[tuple[int, int], Facts] = {}
+
+        def facts() -> Facts:
+            # The facts change only when a tool round adds messages and results: build them once per state,
+            # not once per streamed sentence.
+            key = (len(conversation.messages), len(conversation.tool_results))
+            if key not in cached:
+                cached.clear()
+                cached[key] = self._facts(conversation)
+            return cached[key]
+
+        guard = _Guarded(sink, facts, conversation.language)
         steps = 0
         while True:
             if steps >= self.settings.max_steps:
@@ -237,7 +248,7 @@ class Agent:
                     })
                 continue
             answer = (completion.content or "").strip()
-            claims = check(answer, self._facts(conversation), language=conversation.language)
+            claims = check(answer, facts(), language=conversation.language)
             if claims and result.grounding == "passed":
                 # One regeneration, with the correction as the last message; it is not kept in the history. It is a
                 # user-role message because several open models' chat templates refuse a system message mid-chat.
@@ -250,7 +261,7 @@ class Agent:
                 completion = self._complete(retry, None, result)
                 steps += 1
                 answer = (completion.content or "").strip()
-                if completion.tool_calls or check(answer, self._facts(conversation), language=conversation.language):
+                if completion.tool_calls or check(answer, facts(), language=conversation.language):
                     result.grounding = "replaced"
                     answer = self._templated(conversation, turn_results)
             elif not answer:
