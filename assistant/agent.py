@@ -18,7 +18,7 @@ from assistant.answers import render_answer
 from assistant.grounding import Facts, check, correction_message
 from assistant.language import detect_language
 from assistant.llm import Completion, LLMClient, LLMError
-from assistant.offline import OfflineResponder
+from assistant.offline import OfflineResponder, lookup
 from assistant.prompting import build_messages, render_system
 from assistant.state import Conversation, ToolCallRecord, TurnResult
 from tools._transforms import zone
@@ -98,6 +98,18 @@ class _Guarded:
             self.sink.reset(final)
 
 
+def _add_calls(conversation: Conversation, calls: list[ToolCallRecord], prefix: str) -> None:
+    """Lookups made without the model, written into the history as the model's own tool calls and results."""
+    ids = [f"{prefix}_{i}" for i in range(len(calls))]
+    conversation.messages.append({"role": "assistant", "content": None, "tool_calls": [
+        {"id": i, "type": "function",
+         "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
+        for i, c in zip(ids, calls, strict=True)]})
+    conversation.messages.extend(
+        {"role": "tool", "tool_call_id": i, "content": json.dumps(c.result, ensure_ascii=False, separators=(",", ":"))}
+        for i, c in zip(ids, calls, strict=True))
+
+
 class Agent:
     """Answers shopper turns for one merchant. Stateless between turns: all state is in the Conversation."""
 
@@ -141,12 +153,15 @@ class Agent:
         ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
         if self.llm is None:
             return self._offline(conversation, text, ctx, sink, fallback=False)
-        saved = len(conversation.messages), len(conversation.tool_results)
+        saved = len(conversation.messages), len(conversation.tool_results), conversation.slots.model_copy()
         try:
             return self._model_turn(conversation, text, ctx, sink)
         except (LLMError, StepLimitExceeded) as exc:
             log.warning("model failed, the offline responder answers this turn: %s", exc)
+            # The turn starts again from where it began: the offline responder reads the message afresh.
             del conversation.messages[saved[0]:]
+            del conversation.tool_results[saved[1]:]
+            conversation.slots = saved[2]
             return self._offline(conversation, text, ctx, sink, fallback=True)
 
     def _refusal(self, conversation: Conversation, message: Any) -> str | None:
@@ -165,15 +180,7 @@ class Agent:
         if calls and conversation.messages and conversation.messages[-1].get("role") == "assistant":
             # Keep the lookups in the history as tool calls, so a model taking over later sees them.
             reply = conversation.messages.pop()
-            ids = [f"offline_{len(conversation.tool_results)}_{i}" for i in range(len(calls))]
-            conversation.messages.append({"role": "assistant", "content": None, "tool_calls": [
-                {"id": i, "type": "function",
-                 "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
-                for i, c in zip(ids, calls, strict=True)]})
-            conversation.messages.extend(
-                {"role": "tool", "tool_call_id": i,
-                 "content": json.dumps(c.result, ensure_ascii=False, separators=(",", ":"))}
-                for i, c in zip(ids, calls, strict=True))
+            _add_calls(conversation, calls, f"offline_{len(conversation.tool_results)}")
             conversation.messages.append(reply)
         if sink is not None:
             sink.delta(answer)
@@ -227,6 +234,16 @@ class Agent:
             return cached[key]
 
         guard = _Guarded(sink, facts, conversation.language)
+        # The slots are read on every turn, so a fallback or a later offline turn knows what the shopper gave.
+        plan = self.offline.plan(conversation, text, ctx)
+        if plan.lookup and self.settings.prefetch:
+            # The lookup the shopper's message asks for is made before the model's first call, as if the model had
+            # called it: the model answers in one round trip instead of two, and reads the same policy view.
+            record = lookup(ctx, plan.lookup, conversation.slots)
+            _add_calls(conversation, [record], f"prefetch_{len(conversation.tool_results)}")
+            conversation.tool_results.append(record.result)
+            result.tool_calls.append(record)
+            turn_results.append(record.result)
         steps = 0
         while True:
             if steps >= self.settings.max_steps:

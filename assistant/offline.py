@@ -22,7 +22,7 @@ from tools.lookup import TOOLS, LookupContext
 from tools.phones import to_e164
 from tools.sources import normalise_email, normalise_order_id
 
-__all__ = ["OfflineResponder", "extract_slots"]
+__all__ = ["OfflineResponder", "Plan", "extract_slots", "lookup"]
 
 TOOL = "lookup_orders"
 
@@ -265,6 +265,25 @@ def _small_talk(text: str) -> str | None:
     return None
 
 
+@dataclass
+class Plan:
+    """What a shopper's message leads to before any answer is written."""
+
+    lookup: dict[str, Any]
+    """The `lookup_orders` arguments to call with this turn; empty when there is nothing new to look up."""
+    talk: str | None
+    """"greeting" or "thanks" when the message is only that."""
+    changed: bool
+    """The message gave something new (a slot changed)."""
+
+
+def lookup(ctx: LookupContext, arguments: dict[str, Any], slots: Slots) -> ToolCallRecord:
+    """Call `lookup_orders`; the slots' `pending` becomes what its result asks the shopper for."""
+    result = TOOLS[TOOL].call(ctx, arguments)
+    slots.pending = _pending(result)
+    return ToolCallRecord(name=TOOL, arguments=arguments, result=result)
+
+
 class OfflineResponder:
     """Answers a turn without a model: slot filling, one `lookup_orders` call when there is something new,
     and a templated answer."""
@@ -272,11 +291,9 @@ class OfflineResponder:
     def __init__(self, *, stale_after_days: int = STALE_AFTER_DAYS) -> None:
         self.stale_after_days = stale_after_days
 
-    def respond(
-        self, conversation: Conversation, text: str, ctx: LookupContext, now: datetime
-    ) -> tuple[str, list[ToolCallRecord]]:
-        conversation.language = detect_language(text, conversation.language)
-        language = conversation.language
+    def plan(self, conversation: Conversation, text: str, ctx: LookupContext) -> Plan:
+        """Read the message into the conversation's slots and decide the turn's lookup (the same decision the
+        agent uses to fetch the lookup before the model's first call)."""
         slots = conversation.slots
         region = ctx.merchant.default_region
         pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
@@ -290,8 +307,6 @@ class OfflineResponder:
             # The widget's order is where the shopper is looking; it is looked up like a typed order number.
             slots.order_id = conversation.order_hint
             changed = True
-
-        calls: list[ToolCallRecord] = []
         talk = None if found else _small_talk(text)
         arguments: dict[str, Any] = _arguments(slots)
         session = conversation.session
@@ -300,17 +315,26 @@ class OfflineResponder:
         ):
             # A signed-in shopper asking about "my order" without a number: their own orders.
             arguments, changed = {"signed_in": True}, True
-        if changed and arguments:
-            result = TOOLS[TOOL].call(ctx, arguments)
-            calls.append(ToolCallRecord(name=TOOL, arguments=arguments, result=result))
-            conversation.tool_results.append(result)
-            slots.pending = _pending(result)
-            answer = self._answer([result], language, ctx, now)
-        elif talk:
-            answer = render_message(talk, language=language)
-            if talk == "greeting" and not conversation.tool_results:
+        return Plan(arguments if changed else {}, talk, changed)
+
+    def respond(
+        self, conversation: Conversation, text: str, ctx: LookupContext, now: datetime
+    ) -> tuple[str, list[ToolCallRecord]]:
+        conversation.language = detect_language(text, conversation.language)
+        language = conversation.language
+        slots = conversation.slots
+        plan = self.plan(conversation, text, ctx)
+        calls: list[ToolCallRecord] = []
+        if plan.lookup:
+            call = lookup(ctx, plan.lookup, slots)
+            calls.append(call)
+            conversation.tool_results.append(call.result)
+            answer = self._answer([call.result], language, ctx, now)
+        elif plan.talk:
+            answer = render_message(plan.talk, language=language)
+            if plan.talk == "greeting" and not conversation.tool_results:
                 slots.pending = "order_id"
-        elif changed:
+        elif plan.changed:
             # Only a postal code: it confirms an order number, so ask for one.
             slots.pending = "order_id"
             answer = render_message("need_order_id", language=language)

@@ -26,6 +26,9 @@ FOUND_JANE = "Order #1042 shipped with UPS, tracking 1Z999AA10123456784, arrivin
 
 
 def agent_with(model: ScriptedModel | None, **settings) -> Agent:
+    """An agent over Jane's, Bob's and Eve's orders. The model makes every lookup itself unless the test passes
+    prefetch=True (the product's default, tested on its own below), because these tests script its tool calls."""
+    settings.setdefault("prefetch", False)
     llm = None
     if model is not None:
         llm = LLMClient(ModelSettings(name="fake-model", base_url="http://fake.test/v1", api_key="k", max_retries=0),
@@ -250,3 +253,87 @@ def test_history_is_trimmed_to_the_budget_keeping_earlier_tool_facts():
     last = model.requests[-2]["messages"]
     assert len(last) < len(conversation.messages)  # older turns were dropped
     assert "Facts from earlier lookups" in last[0]["content"] and "1Z999AA10123456784" in last[0]["content"]
+
+
+# -- the lookup made before the model's first call (agent.prefetch, on by default) ------------------------------
+
+
+def test_default_config_prefetches_a_plain_lookup_and_answers_in_one_round_trip():
+    model = ScriptedModel(say(FOUND_JANE))
+    llm = LLMClient(ModelSettings(name="fake-model", base_url="http://fake.test/v1", api_key="k", max_retries=0),
+                    http_client=model.client())
+    agent = Agent(CONFIG, ListSource([JANE, BOB, EVIL]), llm, clock=lambda: NOW)
+    assert CONFIG.agent.prefetch is True
+    sink = Sink()
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "Where is order 1042? I'm jane@example.com", sink=sink)
+    model.assert_complete()
+    assert (result.answer, result.grounding, result.model_calls) == (FOUND_JANE, "passed", 1)
+    assert "".join(sink.deltas) == FOUND_JANE
+    assert [(c.name, c.arguments, c.result["result"]) for c in result.tool_calls] == [
+        ("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}, "found")]
+    # The one request already holds the lookup, as a tool call and its policy view (masked contact details).
+    call_message, tool_message = model.requests[0]["messages"][-2:]
+    assert call_message["tool_calls"][0]["function"] == {
+        "name": "lookup_orders", "arguments": '{"order_id": "1042", "email": "jane@example.com"}'}
+    assert tool_message["tool_call_id"] == call_message["tool_calls"][0]["id"]
+    assert '"email":"j***@example.com"' in tool_message["content"]
+    assert "jane@example.com" not in tool_message["content"]
+    assert conversation.messages[-1] == {"role": "assistant", "content": FOUND_JANE}
+    assert conversation.tool_results == [result.tool_calls[0].result]
+
+
+def test_prefetched_results_are_grounding_facts_and_the_guard_still_runs():
+    invented = "Order #1042 shipped with UPS, tracking 1Z999AA10123456785, arriving Friday, Nov 27."
+    model = ScriptedModel(say(invented), say(invented))
+    agent = agent_with(model, prefetch=True)
+    result = agent.respond(agent.new_conversation(), "1042 jane@example.com")
+    model.assert_complete()
+    assert result.grounding == "replaced" and "1Z999AA10123456784" in result.answer
+    assert "1Z999AA10123456785" not in result.answer
+
+
+def test_prefetch_needs_something_new_to_look_up():
+    # A question with no order number or contact detail goes to the model, which decides whether to look up.
+    model = ScriptedModel(say("Happy to help! What is your order number and the email you used?"),
+                          say("What email did you use for order #1042?"), say(FOUND_JANE))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    first = agent.respond(conversation, "hi, where is my stuff?")
+    assert (first.tool_calls, first.model_calls) == ([], 1)
+    # The details arrive over two turns: the slots join them into one lookup.
+    second = agent.respond(conversation, "order #1042")
+    assert [c.arguments for c in second.tool_calls] == [{"order_id": "#1042"}]
+    assert second.tool_calls[0].result["result"] == "verification_needed"
+    third = agent.respond(conversation, "jane@example.com")
+    assert [c.arguments for c in third.tool_calls] == [{"order_id": "#1042", "email": "jane@example.com"}]
+    assert third.tool_calls[0].result["result"] == "found"
+    model.assert_complete()
+    assert [r["messages"][-1]["role"] for r in model.requests] == ["user", "tool", "tool"]
+
+
+def test_prefetch_uses_the_widget_order_and_a_signed_in_session():
+    model = ScriptedModel(say("To show order #1042, what email did you use?"), say("You have one order, #2001."))
+    agent = agent_with(model, prefetch=True)
+    hinted = agent.new_conversation(order_info={"orderUid": "#1042", "goods": {"name": "Red T-shirt"}})
+    result = agent.respond(hinted, "where is it?")
+    assert [c.arguments for c in result.tool_calls] == [{"order_id": "#1042"}]
+    signed_in = agent.new_conversation(verified_email="bob@example.com")
+    result = agent.respond(signed_in, "where's my order?")
+    assert [c.arguments for c in result.tool_calls] == [{"signed_in": True}]
+    assert result.tool_calls[0].result["result"] == "found"
+    model.assert_complete()
+
+
+def test_a_model_failure_after_a_prefetch_starts_the_turn_again_offline():
+    model = ScriptedModel(fail(500))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "where is order #1042? jane@example.com")
+    model.assert_complete()
+    assert result.fallback is True and "1Z999AA10123456784" in result.answer
+    # One lookup in the history and the facts, not the prefetched one plus the offline responder's.
+    assert len(conversation.tool_results) == 1
+    assert [m["role"] for m in conversation.messages] == ["user", "assistant", "tool", "assistant"]
+    assert conversation.slots.order_id == "#1042" and conversation.slots.pending is None
+

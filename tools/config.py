@@ -167,6 +167,10 @@ class AgentConfig(_Strict):
     """Tokens of history sent to the model; older turns are dropped, their order facts kept."""
     stale_after_days: int = Field(5, ge=1, le=60)
     """No tracking event for this many days on an undelivered package: apologise and offer a human."""
+    prefetch: bool = True
+    """Make the lookup a message plainly asks for (an order number with an email, a phone or a postal code; a
+    signed-in shopper's "my orders"; the widget's order) before the model's first call, so the model answers in
+    one round trip. False: the model decides every lookup itself."""
 
 
 class MerchantConfig(_Strict):
