@@ -18,7 +18,7 @@ from assistant.answers import render_answer
 from assistant.grounding import Facts, check, correction_message
 from assistant.language import detect_language
 from assistant.llm import Completion, LLMClient, LLMError
-from assistant.offline import OfflineResponder, lookup
+from assistant.offline import TOOL, OfflineResponder, lookup, note_lookup
 from assistant.prompting import build_messages, render_system
 from assistant.state import Conversation, ToolCallRecord, TurnResult
 from tools._transforms import zone
@@ -256,6 +256,8 @@ class Agent:
                 conversation.messages.append(completion.message())
                 for call in completion.tool_calls:
                     record = self._run_tool(call, ctx)
+                    if record.name == TOOL:
+                        note_lookup(conversation.slots, record.arguments, record.result, ctx.merchant.default_region)
                     result.tool_calls.append(record)
                     turn_results.append(record.result)
                     conversation.tool_results.append(record.result)

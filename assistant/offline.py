@@ -22,7 +22,7 @@ from tools.lookup import TOOLS, LookupContext
 from tools.phones import to_e164
 from tools.sources import normalise_email, normalise_order_id
 
-__all__ = ["OfflineResponder", "Plan", "extract_slots", "lookup"]
+__all__ = ["OfflineResponder", "Plan", "extract_slots", "lookup", "note_lookup"]
 
 TOOL = "lookup_orders"
 
@@ -275,6 +275,18 @@ class Plan:
     """"greeting" or "thanks" when the message is only that."""
     changed: bool
     """The message gave something new (a slot changed)."""
+
+
+def note_lookup(slots: Slots, arguments: dict[str, Any], result: dict[str, Any], region: str | None) -> None:
+    """A lookup the model made itself: its keys join the slots and its result sets what the reply asks for, so the
+    next message is read (and its lookup made) knowing what the model already asked the tool."""
+    if result.get("result") == "invalid_arguments":
+        return
+    merge_slots(slots, {k: v for k, v in arguments.items() if k in _SLOT_KEYS and isinstance(v, str) and v}, region)
+    slots.pending = _pending(result)
+
+
+_SLOT_KEYS = ("order_id", "ref_id", "email", "phone", "postal_code")
 
 
 def lookup(ctx: LookupContext, arguments: dict[str, Any], slots: Slots) -> ToolCallRecord:

@@ -337,3 +337,18 @@ def test_a_model_failure_after_a_prefetch_starts_the_turn_again_offline():
     assert [m["role"] for m in conversation.messages] == ["user", "assistant", "tool", "assistant"]
     assert conversation.slots.order_id == "#1042" and conversation.slots.pending is None
 
+
+
+def test_lookups_the_model_made_itself_inform_the_next_prefetch():
+    # The order number in words is the model's to read; the email in the next message then completes its lookup.
+    model = ScriptedModel(call("lookup_orders", {"order_id": "1042"}), say("What email did you use for order #1042?"),
+                          say(FOUND_JANE))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    first = agent.respond(conversation, "my order is one oh four two")
+    assert [c.result["result"] for c in first.tool_calls] == ["verification_needed"]
+    assert (conversation.slots.order_id, conversation.slots.pending) == ("1042", "second_factor")
+    second = agent.respond(conversation, "jane@example.com")
+    model.assert_complete()
+    assert [c.arguments for c in second.tool_calls] == [{"order_id": "1042", "email": "jane@example.com"}]
+    assert (second.answer, second.model_calls) == (FOUND_JANE, 1)
