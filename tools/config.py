@@ -168,9 +168,10 @@ class AgentConfig(_Strict):
     stale_after_days: int = Field(5, ge=1, le=60)
     """No tracking event for this many days on an undelivered package: apologise and offer a human."""
     prefetch: bool = True
-    """Make the lookup a message plainly asks for (an order number with an email, a phone or a postal code; a
-    signed-in shopper's "my orders"; the widget's order) before the model's first call, so the model answers in
-    one round trip. False: the model decides every lookup itself."""
+    """When a message gives lookup keys (an order number, reference ID, email, phone or postal code, joined with
+    what earlier messages gave), or a signed-in shopper asks about "my orders", or the widget names the order, make
+    that lookup before the model's first call, as the offline responder would, so the model answers in one round
+    trip. False: the model decides every lookup itself."""
 
 
 class MerchantConfig(_Strict):
