@@ -83,6 +83,12 @@ def canonical_carrier(name: str | None) -> Carrier | None:
     """The known carrier a merchant's name, code or slug refers to, or None."""
     if not name:
         return None
+    return _known(name)
+
+
+@lru_cache(maxsize=4096)
+def _known(name: str) -> Carrier | None:
+    # A merchant writes its few carriers' names on every shipment: each spelling is normalised once.
     return _CARRIERS.get(_key(name))
 
 
@@ -126,16 +132,14 @@ def complete_shipment(shipment: dict[str, Any]) -> None:
     """
     number = shipment.get("tracking_number")
     carrier = shipment.get("carrier")
+    known = None
     if carrier:
         known = canonical_carrier(carrier)
         if known is not None:
             shipment["carrier"] = known.name
     elif number and not shipment.get("tracking_url"):
-        detected = detect_carrier(number)
-        if detected is not None:
-            shipment["carrier"] = detected.name
-            if detected.url_template:
-                shipment["tracking_url"] = detected.url_template.replace("%s", number)
-            return
-    if number and not shipment.get("tracking_url"):
-        shipment["tracking_url"] = tracking_url(shipment.get("carrier"), number)
+        known = detect_carrier(number)
+        if known is not None:
+            shipment["carrier"] = known.name
+    if number and not shipment.get("tracking_url") and known is not None and known.url_template:
+        shipment["tracking_url"] = known.url_template.replace("%s", number)
