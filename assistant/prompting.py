@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from assistant.state import Conversation
-from assistant.tokens import count_messages
+from assistant.tokens import message_tokens, request_overhead, tokens_at_most
 from tools._transforms import zone
 from tools.config import MerchantInfo, PolicyConfig
 
@@ -55,22 +55,29 @@ def _turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return turns
 
 
-def _facts_of(dropped: list[dict[str, Any]]) -> str | None:
-    """The latest tool result about each order among dropped messages: what later answers may still need."""
-    latest: dict[str, Any] = {}
-    for message in dropped:
-        if message.get("role") != "tool":
-            continue
-        try:
-            result = json.loads(message.get("content") or "{}")
-        except ValueError:
-            continue
-        for order in result.get("orders", []) if isinstance(result, dict) else []:
-            if isinstance(order, dict) and order.get("id"):
-                latest[order["id"]] = order
-    if not latest:
-        return None
-    return json.dumps({"orders": list(latest.values())}, ensure_ascii=False, separators=(",", ":"))
+class _DroppedFacts:
+    """The latest tool result about each order among the messages dropped from the history so far: what later
+    answers may still need."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, Any] = {}
+
+    def drop(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            if message.get("role") != "tool":
+                continue
+            try:
+                result = json.loads(message.get("content") or "{}")
+            except ValueError:
+                continue
+            for order in result.get("orders", []) if isinstance(result, dict) else []:
+                if isinstance(order, dict) and order.get("id"):
+                    self.latest[order["id"]] = order
+
+    def text(self) -> str | None:
+        if not self.latest:
+            return None
+        return json.dumps({"orders": list(self.latest.values())}, ensure_ascii=False, separators=(",", ":"))
 
 
 def build_messages(
@@ -79,11 +86,16 @@ def build_messages(
 ) -> list[dict[str, Any]]:
     """System prompt plus as much recent history as fits `budget` tokens. `system(earlier_facts)` renders the
     system prompt; orders from dropped tool results are carried into it so later answers keep their facts."""
+    head = {"role": "system", "content": system(None)}
+    if tokens_at_most([head, *conversation.messages], tools) <= budget:
+        return [head, *conversation.messages]  # fits even at a token a byte: nothing to count
     turns = _turns(conversation.messages)
-    dropped: list[dict[str, Any]] = []
-    while True:
-        kept = [m for turn in turns for m in turn]
-        messages = [{"role": "system", "content": system(_facts_of(dropped))}, *kept]
-        if len(turns) <= 1 or count_messages(messages, model, tools) <= budget:
-            return messages
-        dropped.extend(turns.pop(0))
+    costs = [sum(message_tokens(m, model) for m in turn) for turn in turns]
+    overhead = request_overhead(model, tools)
+    kept_cost = sum(costs)
+    dropped = _DroppedFacts()
+    while len(turns) > 1 and overhead + message_tokens(head, model) + kept_cost > budget:
+        dropped.drop(turns.pop(0))
+        kept_cost -= costs.pop(0)
+        head = {"role": "system", "content": system(dropped.text())}
+    return [head, *(m for turn in turns for m in turn)]

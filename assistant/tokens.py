@@ -92,23 +92,56 @@ def count_text(text: str, model: str | None = None) -> int:
 def count_messages(messages: Sequence[dict[str, Any]], model: str | None = None,
                    tools: Sequence[dict[str, Any]] | None = None) -> int:
     """Tokens a Chat Completions request of `messages` (and `tools`) costs, by OpenAI's published overheads."""
-    encode = _encoder(encoding_name(model))
+    return request_overhead(model, tools) + sum(message_tokens(m, model) for m in messages)
+
+
+def request_overhead(model: str | None = None, tools: Sequence[dict[str, Any]] | None = None) -> int:
+    """Tokens a request costs besides its messages: the reply's priming and the tool definitions."""
+    return _request_cost(tools, _cached(encoding_name(model)))
+
+
+def message_tokens(message: dict[str, Any], model: str | None = None) -> int:
+    """Tokens one message adds to a request. Texts are counted once each: a conversation's history is sent again
+    with every request, and counting it afresh each time would cost a long chat milliseconds a turn."""
+    return _message_cost(message, _cached(encoding_name(model)))
+
+
+def tokens_at_most(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] | None = None) -> int:
+    """An upper bound of `count_messages` for every encoding, with no encoder: a BPE token is at least one byte.
+    A request this bound shows within budget needs no exact count (loading an encoding takes half a second)."""
+    return _request_cost(tools, _utf8_bytes) + sum(_message_cost(m, _utf8_bytes) for m in messages)
+
+
+def _utf8_bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _request_cost(tools: Sequence[dict[str, Any]] | None, count: Callable[[str], int]) -> int:
     total = 3  # every reply is primed with <|start|>assistant<|message|>
-    for message in messages:
-        total += 3
-        for key, value in message.items():
-            if value is None:
-                continue
-            if key == "tool_calls":
-                for call in value:
-                    function = call.get("function", {})
-                    total += 3 + encode(function.get("name", "")) + encode(function.get("arguments", ""))
-            elif isinstance(value, str):
-                total += encode(value)
-                if key == "name":
-                    total += 1
-            elif isinstance(value, list):  # content parts
-                total += encode(json.dumps(value, ensure_ascii=False))
     if tools:
-        total += encode(json.dumps(list(tools), ensure_ascii=False, separators=(",", ":"))) + 9
+        total += count(json.dumps(list(tools), ensure_ascii=False, separators=(",", ":"))) + 9
     return total
+
+
+def _message_cost(message: dict[str, Any], count: Callable[[str], int]) -> int:
+    total = 3
+    for key, value in message.items():
+        if value is None:
+            continue
+        if key == "tool_calls":
+            for call in value:
+                function = call.get("function", {})
+                total += 3 + count(function.get("name", "")) + count(function.get("arguments", ""))
+        elif isinstance(value, str):
+            total += count(value)
+            if key == "name":
+                total += 1
+        elif isinstance(value, list):  # content parts
+            total += count(json.dumps(value, ensure_ascii=False))
+    return total
+
+
+@lru_cache(maxsize=4)
+def _cached(name: str) -> Callable[[str], int]:
+    """`_encoder(name)` remembering the counts of recent texts."""
+    return lru_cache(maxsize=4096)(_encoder(name))
