@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx2
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from typing import TYPE_CHECKING, Any
 
 from tools.config import ModelConfig
 from tools.errors import OrderAssistantError
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = ["Completion", "LLMClient", "LLMError", "ModelSettings", "model_settings"]
 
@@ -80,6 +79,9 @@ class LLMClient:
     def __init__(self, settings: ModelSettings, http_client: httpx2.Client | None = None) -> None:
         if not settings.api_key:
             raise LLMError("no API key: set OPENAI_API_KEY, or give --base-url for a local OpenAI-compatible server")
+        # Imported here: the SDK takes 0.4 s to import, which every offline command would otherwise pay.
+        import openai
+
         self.settings = settings
         self._client = openai.OpenAI(
             api_key=settings.api_key,
@@ -98,6 +100,9 @@ class LLMClient:
         on_text: Callable[[str], None] | None = None,
     ) -> Completion:
         """One round trip. With `on_text` the reply is streamed and each text delta passed to it."""
+        import openai
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
         params: dict[str, Any] = {"model": self.settings.name, "messages": list(messages)}
         if tools:
             params["tools"] = list(tools)
