@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,16 +109,23 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from tools.config import resolve_config
+    from tools.config import CONFIG_ENV, resolve_config
     from tools.importer import format_result, import_file
     from tools.mapping import load_mapping
     from tools.presets import preset_names, preset_path
 
     if args.preset and preset_path(args.preset) is None:
         raise _Usage(f"no preset {args.preset!r} (presets: {', '.join(preset_names())})")
-    config = resolve_config(args.config) if args.config else None
+    chosen = args.config or os.environ.get(CONFIG_ENV)
+    config = resolve_config(chosen) if chosen else None
     overrides = config.mapping_overrides() if config is not None else {}
-    mapper = load_mapping(args.preset if args.preset else Path(args.mapping), **overrides)
+    if args.preset or args.mapping:
+        ref: str | Path = args.preset if args.preset else Path(args.mapping)
+    elif config is not None:
+        ref = config.mapping_ref()  # the merchant's own mapping, as its HTTP source would use
+    else:
+        raise _Usage("give --preset NAME or --mapping FILE, or --config (or $ORDER_ASSISTANT_CONFIG) naming a mapping")
+    mapper = load_mapping(ref, **overrides)
     if args.store:
         store = Path(args.store)
     elif config is not None and config.source.type == "store":
@@ -263,12 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser(
         "import", parents=[common], help="import an order export (JSON, JSONL, CSV) into the embedded store",
-        usage="order-assistant import FILE (--preset NAME | --mapping FILE) [--json] [--skip-invalid]",
+        usage="order-assistant import FILE [--preset NAME | --mapping FILE] [--config PATH] [--store PATH] [--json] "
+        "[--skip-invalid]",
     )
     imp.add_argument("file", metavar="FILE")
-    which = imp.add_mutually_exclusive_group(required=True)
-    which.add_argument("--preset", metavar="NAME")
-    which.add_argument("--mapping", metavar="FILE")
+    which = imp.add_mutually_exclusive_group()
+    which.add_argument("--preset", metavar="NAME", help="a shipped mapping (default: the config's mapping)")
+    which.add_argument("--mapping", metavar="FILE", help="a mapping file (default: the config's mapping)")
     imp.add_argument("--store", metavar="PATH",
                      help="SQLite store (default: the config's store path, else ./orders.db)")
     imp.add_argument("--skip-invalid", action="store_true", help="import the good rows, write the rejects to a file")

@@ -80,6 +80,33 @@ def test_import_then_lookup_through_a_store_config(tmp_path):
     assert json.loads(found.stdout)["result"] == "found", found.stdout
 
 
+def test_import_uses_the_configs_mapping_and_store_from_the_flag_or_the_environment(tmp_path):
+    config = tmp_path / "merchant.yaml"
+    config.write_text("merchant: {name: Acme, timezone: America/New_York, default_region: US}\n"
+                      "source: {type: store, path: shop.db}\nmapping: shopify\n")
+    sample = ROOT / "tools" / "samples" / "shopify.json"
+    first = run("import", str(sample), "--config", str(config), "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["inserted"] > 0
+    assert (tmp_path / "shop.db").exists() and not (ROOT / "orders.db").exists()
+    # $ORDER_ASSISTANT_CONFIG is the same config: the same store, where the orders already are.
+    again = run("import", str(sample), "--json", cwd=tmp_path, env={"ORDER_ASSISTANT_CONFIG": str(config)})
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["inserted"] == 0 and not (tmp_path / "orders.db").exists()
+    order = json.loads(sample.read_text())
+    order = (order.get("orders") or [order])[0] if isinstance(order, dict) else order[0]
+    found = run("lookup", "--order-id", order["name"], "--email", order["email"], "--json",
+                env={"ORDER_ASSISTANT_CONFIG": str(config)})
+    assert json.loads(found.stdout)["result"] == "found", found.stdout
+
+
+def test_import_without_a_mapping_or_config_says_what_to_give(tmp_path):
+    proc = run("import", str(ROOT / "tools" / "samples" / "shopify.json"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--preset NAME or --mapping FILE" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "orders.db").exists()
+
+
 def test_a_bad_import_writes_nothing_and_reports_every_bad_line(tmp_path):
     store = tmp_path / "orders.db"
     bad = ROOT / "tests" / "fixtures" / "import_bad.jsonl"
