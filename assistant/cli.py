@@ -249,10 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--preset", metavar="NAME", help="a shipped preset instead of a mapping file")
     check.add_argument("--json", action="store_true", help="stdout is only the JSON array of canonical orders")
-    check.add_argument("files", nargs="+", metavar="FILE", help="[MAPPING.yaml] SAMPLE (.json, .jsonl or .csv)")
+    check.add_argument("files", nargs="+", metavar="FILE", help="[MAPPING.yaml] SAMPLE (.json, .jsonl, .csv or .xlsx)")
     check.set_defaults(func=cmd_mapping_check)
     suggest = mapping_commands.add_parser("suggest", help="draft a mapping file from a sample")
-    suggest.add_argument("sample", metavar="SAMPLE", help="a JSON, JSONL or CSV sample of the merchant's orders")
+    suggest.add_argument("sample", metavar="SAMPLE", help="a JSON, JSONL, CSV or .xlsx sample of the merchant's orders")
     suggest.add_argument("-o", "--output", metavar="FILE", help="write the draft here instead of stdout")
     suggest.set_defaults(func=cmd_mapping_suggest)
 
@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.set_defaults(func=cmd_lookup)
 
     imp = commands.add_parser(
-        "import", parents=[common], help="import an order export (JSON, JSONL, CSV) into the embedded store",
+        "import", parents=[common], help="import an order export (JSON, JSONL, CSV, .xlsx) into the embedded store",
         usage="order-assistant import FILE [--preset NAME | --mapping FILE] [--config PATH] [--store PATH] [--json] "
         "[--skip-invalid]",
     )

@@ -250,7 +250,7 @@ def _mapped(spec: CaseSpec, path: Path, data: Any, kind: str, where: str) -> lis
     overrides = MerchantConfig(merchant=spec.merchant).mapping_overrides()
     try:
         mapper = load_mapping(ref, **overrides)
-        mapped = mapper.map_records(data) if kind in ("csv", "jsonl") else mapper.map_payload(data)
+        mapped = mapper.map_records(data) if kind != "json" else mapper.map_payload(data)
     except (OrderAssistantError, RecordError) as exc:
         raise CaseError(f"{where}: {exc}") from None
     if mapped.errors:

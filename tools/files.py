@@ -1,11 +1,13 @@
-"""Reading merchant files: JSON (object, array or envelope), JSON Lines and CSV exports."""
+"""Reading merchant files: JSON (object, array or envelope), JSON Lines, CSV and Excel (.xlsx) exports."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +22,16 @@ class Payload:
 
     data: Any
     kind: str
-    """"json", "jsonl" or "csv"."""
+    """"json", "jsonl", "csv" or "xlsx"."""
     lines: list[int] | None = None
-    """For JSONL and CSV, the line number each record starts on."""
+    """For JSONL and CSV, the line number each record starts on; for a spreadsheet, its row number."""
+    unit: str = "line"
+    """What `lines` counts: "line", or "row" in a spreadsheet."""
 
     def line_of(self, index: int) -> str:
-        """How to name record `index` to a person: its line, or its position in the JSON."""
+        """How to name record `index` to a person: its line or row, or its position in the JSON."""
         if self.lines is not None and 0 <= index < len(self.lines):
-            return f"line {self.lines[index]}"
+            return f"{self.unit} {self.lines[index]}"
         return f"record {index + 1}"
 
 
@@ -41,7 +45,8 @@ def _decode(raw: bytes, path: Path) -> str:
 
 
 def read_payload(path: str | Path) -> Payload:
-    """Read a JSON, JSONL or CSV file, chosen by extension and then by content; SampleError names the position."""
+    """Read a JSON, JSONL, CSV or .xlsx file, chosen by extension and then by content; SampleError names the
+    position."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -49,8 +54,13 @@ def read_payload(path: str | Path) -> Payload:
         raise SampleError(f"{path}: no such file") from None
     except OSError as exc:
         raise SampleError(f"{path}: cannot read ({exc.strerror})") from None
-    text = _decode(raw, path)
     suffix = path.suffix.lower()
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file, whatever its name
+        raise SampleError(f"{path}: an Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV")
+    if suffix in (".xlsx", ".xlsm") or (raw.startswith(b"PK\x03\x04") and suffix not in (".json", ".jsonl", ".csv")):
+        return _xlsx(raw, path)
+    # Anything else is text, whatever its name: platforms export tab-separated text as ".xls".
+    text = _decode(raw, path)
     stripped = text.lstrip()
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(text, path)
@@ -106,3 +116,53 @@ def _csv(text: str, path: Path) -> Payload:
     except csv.Error as exc:
         raise SampleError(f"{path}: line {reader.line_num}: invalid CSV ({exc})") from None
     return Payload(records, "csv", lines)
+
+
+def _xlsx(raw: bytes, path: Path) -> Payload:
+    """The active sheet of a workbook as records, like a CSV file: the first row is the header, and cells become
+    the text a CSV export of the sheet would hold (whole numbers without ".0", times as "2022-09-14 11:03:23")."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SampleError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        sheet = book.active or book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        names = [_cell(h) or "" for h in header or ()]
+        if not any(names):
+            raise SampleError(f"{path}: row 1 of sheet {sheet.title!r}: a spreadsheet needs a header row")
+        dupes = {n for n in names if names.count(n) > 1 and n}
+        if dupes:
+            raise SampleError(f"{path}: row 1: duplicate column {sorted(dupes)[0]!r}")
+        records: list[Any] = []
+        lines: list[int] = []
+        for number, row in enumerate(rows, start=2):
+            cells = [_cell(c) for c in row]
+            if not any(cells):
+                continue
+            if any(c for n, c in zip(names, cells, strict=False) if not n) or any(cells[len(names):]):
+                raise SampleError(f"{path}: row {number}: a value in a column with no header")
+            records.append({n: c for n, c in zip(names, cells, strict=False) if n})
+            lines.append(number)
+    finally:
+        book.close()
+    return Payload(records, "xlsx", lines, unit="row")
+
+
+def _cell(value: Any) -> str | None:
+    """A spreadsheet cell as the text a CSV export would hold, or None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds") if value.microsecond == 0 else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None

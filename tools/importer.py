@@ -1,4 +1,4 @@
-"""Bulk import: a merchant's JSON, JSONL or CSV export mapped onto canonical orders and upserted into the store.
+"""Bulk import: a merchant's JSON, JSONL, CSV or .xlsx export mapped onto canonical orders and upserted into the store.
 
 Every row is checked and written inside one transaction. A bad row (it fails to map, or its order has no
 order number) rolls the transaction back and the result names every bad row by line, unless the caller

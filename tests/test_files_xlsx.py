@@ -1,0 +1,120 @@
+"""Excel (.xlsx) exports read like their CSV export: the header row names the fields, cells become the text a CSV
+would hold, and a bad workbook is a one-line error naming the file and the row."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from assistant.cli import main
+from tests.conftest import SAMPLES
+from tools.errors import SampleError
+from tools.files import read_payload
+from tools.importer import import_file
+from tools.mapping import load_mapping
+from tools.store import OrderStore
+
+
+def _typed(value: str) -> object:
+    """A CSV cell as a spreadsheet holds it: times as dates, whole numbers and prices as numbers."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 -- spreadsheet cells hold no zone
+    except ValueError:
+        pass
+    if value.isdigit() and len(value) <= 15:
+        return int(value)
+    try:
+        return float(value) if "." in value else value
+    except ValueError:
+        return value
+
+
+def sobot_workbook(path: Path, rows: list[list[str]] | None = None) -> Path:
+    """The bundled Sobot sample as an .xlsx of typed cells, with a second sheet of instructions."""
+    with (SAMPLES / "sobot.csv").open(encoding="utf-8", newline="") as f:
+        header, *body = list(csv.reader(f))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Orders"
+    sheet.append(header)
+    for values in rows if rows is not None else body:
+        sheet.append([_typed(v) if v else None for v in values])
+    sheet.append([])  # a blank row, as spreadsheets have at the end
+    book.create_sheet("Instructions").append(["All items with * are required"])
+    book.save(path)
+    return path
+
+
+def test_a_workbook_reads_as_the_csv_export_of_its_sheet(tmp_path):
+    xlsx = read_payload(sobot_workbook(tmp_path / "orders.xlsx"))
+    csv_payload = read_payload(SAMPLES / "sobot.csv")
+    assert (xlsx.kind, xlsx.unit) == ("xlsx", "row")
+    assert xlsx.lines == csv_payload.lines  # the header is row 1 and line 1 alike
+    for mine, theirs in zip(xlsx.data, csv_payload.data, strict=True):
+        assert set(mine) == set(theirs)
+        assert mine["Order Time"] == theirs["Order Time"]  # a date cell is written as Sobot's format
+        assert mine["Buyer Mobile No."] == theirs["Buyer Mobile No."]  # a number cell loses no digits, no ".0"
+        assert mine["Order No."] == theirs["Order No."]
+    sobot = load_mapping("sobot")
+    from_xlsx, from_csv = sobot.map_records(xlsx.data), sobot.map_records(csv_payload.data)
+    assert not from_xlsx.errors and from_xlsx.orders == from_csv.orders  # 59 and 59.00 are the same Decimal
+    assert from_xlsx.orders[0].items[0].price == Decimal("59")
+
+
+def test_mapping_check_and_import_take_a_workbook(tmp_path, capsys):
+    book = sobot_workbook(tmp_path / "orders.xlsx")
+    assert main(["mapping", "check", "--preset", "sobot", str(book), "--json"]) == 0
+    orders = json.loads(capsys.readouterr().out)
+    assert orders[0]["id"] == "SO20220914001" and orders[0]["customer"]["phone"] == "+8613800138000"
+    result = import_file(tmp_path / "orders.db", book, load_mapping("sobot"))
+    assert result.written and result.inserted == len(orders) and not result.errors
+    with OrderStore(tmp_path / "orders.db") as store:
+        assert [o.id for o in store.find("order_id", "SO20220914001")] == ["SO20220914001"]
+
+
+def test_a_bad_row_is_named_by_its_spreadsheet_row(tmp_path):
+    with (SAMPLES / "sobot.csv").open(encoding="utf-8", newline="") as f:
+        body = list(csv.reader(f))[1:]
+    body[2][0] = ""  # the third data row, spreadsheet row 4, has no order no.
+    book = sobot_workbook(tmp_path / "orders.xlsx", body)
+    result = import_file(tmp_path / "orders.db", book, load_mapping("sobot"))
+    assert not result.written
+    assert [bad.where for bad in result.errors] == ["row 4"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx or CSV"),
+])
+def test_an_unreadable_workbook_is_one_clear_error(tmp_path, capsys, content, message):
+    for name in ("orders.xlsx", "orders.xls", "orders.dat"):  # found by content, whatever the name
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(SampleError, match=message):
+            read_payload(path)
+    assert main(["mapping", "check", "--preset", "sobot", str(tmp_path / "orders.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "orders.xlsx" in err and message in err and "Traceback" not in err
+
+
+def test_header_problems_name_the_row(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Order No.", "Order Status", "Order No."])
+    book.save(tmp_path / "dupes.xlsx")
+    with pytest.raises(SampleError, match=r"row 1: duplicate column 'Order No\.'"):
+        read_payload(tmp_path / "dupes.xlsx")
+    book = openpyxl.Workbook()
+    book.active.append(["Order No."])
+    book.active.append(["SO1", "stray"])
+    book.save(tmp_path / "stray.xlsx")
+    with pytest.raises(SampleError, match="row 2: a value in a column with no header"):
+        read_payload(tmp_path / "stray.xlsx")
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    with pytest.raises(SampleError, match="needs a header row"):
+        read_payload(tmp_path / "empty.xlsx")
