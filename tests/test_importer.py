@@ -229,6 +229,30 @@ def test_large_payloads_are_mapped_by_forked_workers(tmp_path: Path, generic, mo
     assert [b.where for b in result.errors] == ["record 151"]
 
 
+def test_grouped_rows_are_mapped_by_forked_workers_with_the_serial_outcome(tmp_path: Path, monkeypatch):
+    sobot = load_mapping("sobot")
+    header = "Order No.,Order Status,Order Time,Buyer Mobile No.,Product SKU,Product Name,Quantity,Price,Order Amount"
+    rows = [header]
+    for i in range(200):
+        for sku in ("A", "B") if i % 3 else ("A",):
+            rows.append(f"SO{i},Paid,2022-09-14 11:03:23,1380013{i:04d},{sku},Mug {sku},1,9.50,19.00")
+    rows[57] = ",Paid,2022-09-14 11:03:23,13800130000,A,Mug,1,9.50,9.50"  # no order no.: the row is rejected
+    rows[120] = rows[120].replace("2022-09-14 11:03:23", "not a time")  # rejects its whole order
+    rows.append("SO5,Shipped,2022-09-14 11:03:23,13800130005,C,Mug C,2,9.50,38.00")  # a late row of order SO5
+    file = tmp_path / "rows.csv"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    serial = import_file(tmp_path / "a.db", file, sobot, skip_invalid=True, workers=1)
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 10)
+    forked = import_file(tmp_path / "b.db", file, sobot, skip_invalid=True, workers=2)
+    assert counts(forked) == counts(serial)
+    assert [(b.index, b.where, b.field) for b in forked.errors] == [(b.index, b.where, b.field) for b in serial.errors]
+    assert {b.where for b in serial.errors} >= {"line 58", "line 121"} and len(serial.errors) >= 3
+    with OrderStore(tmp_path / "a.db") as a, OrderStore(tmp_path / "b.db") as b:
+        assert a.all_orders() == b.all_orders()
+        (late,) = b.find("order_id", "SO5")
+        assert late.status.value == "shipped" and [i.sku for i in late.items] == ["A", "B", "C"]
+
+
 def _import_and_die(db: Path, file: Path) -> None:
     """Import in a child process that dies by SIGKILL after writing its orders, inside the transaction."""
     script = textwrap.dedent(f"""

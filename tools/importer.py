@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import json
 import multiprocessing
 import os
@@ -133,13 +134,13 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
             split_jsonl: bool) -> None:
     file = result.file
     count = min(workers or os.cpu_count() or 1, 8)
-    parallel = count >= 2 and not mapper.grouped and _can_fork()
+    parallel = count >= 2 and _can_fork()
     payload: Payload | None = None
     with ExitStack() as stack:
         # Workers are forked before the store is opened: a child must not inherit a live SQLite connection.
-        if parallel and split_jsonl and _splittable(file):
+        if parallel and split_jsonl and not mapper.grouped and _splittable(file):
             pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
-                count, initializer=_init_worker, initargs=(mapper, [])))
+                count, initializer=_init_worker, initargs=(mapper, [], None)))
             parts: Iterator[_Part] = pool.imap(_jsonl_part, _pieces(file, count))
         else:
             payload = read_payload(file)
@@ -147,11 +148,21 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
                 records = mapper.records(payload.data)
             except RecordError as exc:
                 raise SampleError(f"{file}: {exc}") from None
-            if parallel and len(records) >= PARALLEL_FROM:
+            if parallel and len(records) >= PARALLEL_FROM and mapper.grouped:
+                # Rows are grouped into orders here (one pass over the keys); workers map ranges of the orders.
+                groups, missing = mapper.group_rows(records)
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
+                    count, initializer=_init_worker, initargs=(mapper, records, groups)))
+                size = max(1, -(-len(groups) // (count * 8)))
+                keyless = _Part([], [(e.record or 0, None, e.field, e.reason, records[e.record or 0]) for e in missing],
+                                0)
+                parts = itertools.chain([keyless], pool.imap(_groups_part, [(i, min(i + size, len(groups)))
+                                                                            for i in range(0, len(groups), size)]))
+            elif parallel and len(records) >= PARALLEL_FROM:
                 # Forked workers share the parsed records and the compiled mapper (closures, not picklable)
                 # with this process; only ranges go out and only finished rows come back.
                 pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
-                    count, initializer=_init_worker, initargs=(mapper, records)))
+                    count, initializer=_init_worker, initargs=(mapper, records, None)))
                 size = -(-len(records) // (count * 8))
                 parts = pool.imap(_records_part, [(i, min(i + size, len(records)))
                                                   for i in range(0, len(records), size)])
@@ -181,9 +192,10 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
     result.written = not batch.rolled_back
 
 
-def _map_part(mapper: Mapper, records: list[Any]) -> _Part:
-    mapped = mapper.map_records(records)
-    part = _Part([], [], len(records))
+def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None = None) -> _Part:
+    """Map `records` (or, given `groups`, those orders of them: the part's indices then index all `records`)."""
+    mapped = mapper.map_records(records) if groups is None else mapper.map_groups(records, groups)
+    part = _Part([], [], len(records) if groups is None else 0)
     for error in mapped.errors:
         index = error.record or 0
         part.bad.append((index, None, error.field, error.reason, records[index]))
@@ -199,26 +211,35 @@ def _map_part(mapper: Mapper, records: list[Any]) -> _Part:
     if mapper.grouped:
         # The rows of a rejected order other than the one its error names are rejected with it.
         named = covered | {index for index, *_ in part.bad}
+        rows = range(len(records)) if groups is None else (i for group in groups for i in group)
         part.bad.extend((i, None, "order", "part of an order rejected at another row", records[i])
-                        for i in range(len(records)) if i not in named)
+                        for i in rows if i not in named)
     return part
 
 
-_job: tuple[Mapper, list[Any]] | None = None
+_job: tuple[Mapper, list[Any], list[list[int]] | None] | None = None
 """Set only in a worker process, by its initializer."""
 
 
-def _init_worker(mapper: Mapper, records: list[Any]) -> None:
+def _init_worker(mapper: Mapper, records: list[Any], groups: list[list[int]] | None) -> None:
     global _job
-    _job = (mapper, records)
+    _job = (mapper, records, groups)
     gc.disable()
 
 
 def _records_part(bounds: tuple[int, int]) -> _Part:
     assert _job is not None
-    mapper, records = _job
+    mapper, records, _ = _job
     start, end = bounds
     return _map_part(mapper, records[start:end])
+
+
+def _groups_part(bounds: tuple[int, int]) -> _Part:
+    assert _job is not None
+    mapper, records, groups = _job
+    assert groups is not None
+    start, end = bounds
+    return _map_part(mapper, records, groups[start:end])
 
 
 def _splittable(file: Path) -> bool:

@@ -87,9 +87,47 @@ class Mapper:
 
     def map_records(self, records: list[Any], notes: bool = False) -> Mapped:
         """Map many records (rows are grouped first when the mapping has group_by); errors are collected."""
+        if self._group is None:
+            return self._map_units(((([i], record, None)) for i, record in enumerate(records)), notes)
+        groups, errors = self.group_rows(records)
+        mapped = self.map_groups(records, groups, notes)
+        mapped.errors[:0] = errors
+        return mapped
+
+    def group_rows(self, records: list[Any]) -> tuple[list[list[int]], list[RecordError]]:
+        """The indices of each order's rows (a grouped mapping), orders in the order of their first row; an error
+        for each row with no group key."""
+        assert self._group is not None
+        groups: dict[Any, list[int]] = {}
+        errors: list[RecordError] = []
+        for i, record in enumerate(records):
+            key = self._group(record, Context(record)) if isinstance(record, dict) else None
+            key = tf.to_text(key) if isinstance(key, str | int | float) else None
+            if key is None:
+                name = self.spec.group_by if isinstance(self.spec.group_by, str) else "group_by"
+                errors.append(RecordError(name, "missing", i))
+                continue
+            groups.setdefault(key, []).append(i)
+        return list(groups.values()), errors
+
+    def map_groups(self, records: list[Any], groups: list[list[int]], notes: bool = False) -> Mapped:
+        """Map orders from rows grouped by `group_rows` (or a slice of its groups); sources index `records`."""
+        return self._map_units((self._merged(records, indices) for indices in groups), notes)
+
+    @staticmethod
+    def _merged(records: list[Any], indices: list[int]) -> tuple[list[int], Any, list[Any]]:
+        rows = [records[i] for i in indices]
+        # Order-level fields read the rows merged, later rows winning: an update row changes status or total.
+        merged: dict[str, Any] = {}
+        for row in rows:
+            if isinstance(row, dict):
+                merged.update((k, v) for k, v in row.items() if v is not None and v != "")
+        return indices, merged, rows
+
+    def _map_units(self, units: Iterable[tuple[list[int], Any, list[Any] | None]], notes: bool) -> Mapped:
         result = Mapped([], [], [], [])
         label_notes: list[tuple[str, str]] | None = [] if notes else None
-        for indices, node, rows in self._units(records, result):
+        for indices, node, rows in units:
             try:
                 if not isinstance(node, dict):
                     raise RecordError("record", f"expected an object, got {type(node).__name__}")
@@ -107,29 +145,6 @@ class Mapper:
 
     def map_payload(self, payload: Any, notes: bool = False) -> Mapped:
         return self.map_records(self.records(payload), notes=notes)
-
-    def _units(self, records: list[Any], result: Mapped) -> Iterable[tuple[list[int], Any, list[Any] | None]]:
-        if self._group is None:
-            for i, record in enumerate(records):
-                yield [i], record, None
-            return
-        groups: dict[Any, list[int]] = {}
-        for i, record in enumerate(records):
-            key = self._group(record, Context(record)) if isinstance(record, dict) else None
-            key = tf.to_text(key) if isinstance(key, str | int | float) else None
-            if key is None:
-                name = self.spec.group_by if isinstance(self.spec.group_by, str) else "group_by"
-                result.errors.append(RecordError(name, "missing", i))
-                continue
-            groups.setdefault(key, []).append(i)
-        for indices in groups.values():
-            rows = [records[i] for i in indices]
-            # Order-level fields read the rows merged, later rows winning: an update row changes status or total.
-            merged: dict[str, Any] = {}
-            for row in rows:
-                if isinstance(row, dict):
-                    merged.update((k, v) for k, v in row.items() if v is not None and v != "")
-            yield indices, merged, rows
 
 
 def _derive_status(data: dict[str, Any]) -> None:
