@@ -94,7 +94,9 @@ def _csv(text: str, path: Path) -> Payload:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # Strict: a stray or unclosed quote is an error, not a field that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    start = 1
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
@@ -114,6 +116,8 @@ def _csv(text: str, path: Path) -> Payload:
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise SampleError(f"{path}: line {start}: a quote opened in this row is never closed") from None
         raise SampleError(f"{path}: line {reader.line_num}: invalid CSV ({exc})") from None
     return Payload(records, "csv", lines)
 

@@ -1,5 +1,6 @@
-"""Excel (.xlsx) exports read like their CSV export: the header row names the fields, cells become the text a CSV
-would hold, and a bad workbook is a one-line error naming the file and the row."""
+"""Reading merchant files. CSV quoting mistakes are errors naming the line, never a field that swallows the rest of
+the file. Excel (.xlsx) exports read like their CSV export: the header row names the fields, cells become the text
+a CSV would hold, and a bad workbook is a one-line error naming the file and the row."""
 
 from __future__ import annotations
 
@@ -118,3 +119,16 @@ def test_header_problems_name_the_row(tmp_path):
     openpyxl.Workbook().save(tmp_path / "empty.xlsx")
     with pytest.raises(SampleError, match="needs a header row"):
         read_payload(tmp_path / "empty.xlsx")
+
+
+def test_an_unclosed_quote_in_a_csv_is_an_error_at_its_row_not_a_swallowed_file(tmp_path, capsys):
+    quote = '"'
+    rows = ["id,status,email,total,currency"] + [
+        f"Q{i},{quote if i == 4 else ''}shipped,q{i}@example.com,1,USD" for i in range(1000)]
+    sample = tmp_path / "orders.csv"
+    sample.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(SampleError, match="line 6: a quote opened in this row is never closed"):
+        read_payload(sample)
+    assert main(["import", str(sample), "--preset", "generic", "--store", str(tmp_path / "orders.db")]) == 2
+    assert "line 6" in capsys.readouterr().err
+    assert not (tmp_path / "orders.db").exists()
