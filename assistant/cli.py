@@ -72,7 +72,10 @@ def cmd_mapping_suggest(args: argparse.Namespace) -> int:
     payload = read_payload(args.sample)
     text = suggest_mapping(payload, source=str(args.sample))
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _Usage(f"{args.output}: cannot write ({exc.strerror})") from None
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -81,3 +81,27 @@ def test_unreadable_mapping_or_sample_exits_2_with_one_line(tmp_path, monkeypatc
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) <= 2
+
+
+@pytest.mark.parametrize("content", ["[]", '{"orders": []}', ""])
+def test_check_on_a_sample_with_no_orders_says_so_and_exits_1(tmp_path, capsys, content):
+    sample = tmp_path / ("empty.jsonl" if not content else "empty.json")
+    sample.write_text(content)
+    assert main(["mapping", "check", "--preset", "generic", str(sample)]) == 1
+    out = capsys.readouterr().out
+    assert "no orders" in out and "every order has" not in out
+
+
+def test_check_names_the_sample_when_the_records_path_is_not_in_it(tmp_path, capsys):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("records: data.orders\norder: {id: id}\n")
+    assert main(["mapping", "check", str(mapping), str(SAMPLES / "generic.json")]) == 2
+    assert f"{SAMPLES / 'generic.json'}: data.orders: not found" in capsys.readouterr().err
+
+
+def test_suggest_to_a_path_it_cannot_write_is_a_one_line_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["mapping", "suggest", str(SAMPLES / "generic.json"), "-o", str(tmp_path / "no-dir" / "x.yaml")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no-dir/x.yaml: cannot write (No such file or directory)" in err and "Traceback" not in err

@@ -13,7 +13,7 @@ import pytest
 
 from tools import importer
 from tools.errors import SampleError
-from tools.importer import format_result, import_file
+from tools.importer import format_result, import_file, rejects_path_for
 from tools.mapping import load_mapping
 from tools.store import OrderStore
 
@@ -290,3 +290,13 @@ def test_a_killed_first_import_leaves_an_empty_store(tmp_path: Path):
     _import_and_die(db, big)
     with OrderStore(db) as store:
         assert store.count() == 0
+
+
+def test_an_unwritable_rejects_file_stops_the_import_before_anything_is_written(tmp_path: Path, fixtures: Path,
+                                                                                 generic):
+    with pytest.raises(SampleError, match="cannot write the rejected rows there"):
+        import_file(tmp_path / "orders.db", fixtures / "import_bad.jsonl", generic, skip_invalid=True,
+                    rejects_path=tmp_path / "no-such-folder" / "rejects.jsonl")
+    assert not (tmp_path / "orders.db").exists()
+    good = import_file(tmp_path / "orders.db", fixtures / "import_orders.jsonl", generic, skip_invalid=True)
+    assert good.written and not good.errors and not rejects_path_for(fixtures / "import_orders.jsonl").exists()

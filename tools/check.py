@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.errors import RecordError, SampleError
 from tools.files import Payload
 from tools.mapping import Mapper
 from tools.schema import Order, OrderStatus
@@ -65,14 +66,17 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not self.incomplete and not self.errors
+        return bool(self.orders) and not self.incomplete and not self.errors
 
     def lines(self) -> list[str]:
         out = [f"{self.records} record(s) -> {len(self.orders)} order(s)"]
         if self.errors:
             out.append(f"could not map ({len(self.errors)}):")
             out += [f"  {e}" for e in self.errors]
-        if self.incomplete:
+        if not self.orders:
+            out.append("no orders: the sample has no records the mapping could map (an empty file or list, or the "
+                       "orders are somewhere the mapping does not look)")
+        elif self.incomplete:
             out.append(f"missing minimum fields ({len(self.incomplete)} order(s)):")
             out += [f"  {who}: {', '.join(missing)}" for who, missing in self.incomplete]
         else:
@@ -88,7 +92,10 @@ class CheckReport:
 
 def check_sample(mapper: Mapper, payload: Payload) -> CheckReport:
     """Map every record of `payload` and report missing minimum fields, unknown labels and unused fields."""
-    records = payload.data if payload.kind != "json" else mapper.records(payload.data)
+    try:
+        records = payload.data if payload.kind != "json" else mapper.records(payload.data)
+    except RecordError as exc:
+        raise SampleError(f"{payload.path or 'sample'}: {exc}") from None
     mapped = mapper.map_records(records, notes=True)
     report = CheckReport(mapped.orders, len(records))
     for order, sources in zip(mapped.orders, mapped.sources, strict=True):

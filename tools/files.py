@@ -27,6 +27,8 @@ class Payload:
     """For JSONL and CSV, the line number each record starts on; for a spreadsheet, its row number."""
     unit: str = "line"
     """What `lines` counts: "line", or "row" in a spreadsheet."""
+    path: Path | None = None
+    """The file it was read from."""
 
     def line_of(self, index: int) -> str:
         """How to name record `index` to a person: its line or row, or its position in the JSON."""
@@ -54,6 +56,12 @@ def read_payload(path: str | Path) -> Payload:
         raise SampleError(f"{path}: no such file") from None
     except OSError as exc:
         raise SampleError(f"{path}: cannot read ({exc.strerror})") from None
+    payload = _parse(raw, path)
+    payload.path = path
+    return payload
+
+
+def _parse(raw: bytes, path: Path) -> Payload:
     suffix = path.suffix.lower()
     if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file, whatever its name
         raise SampleError(f"{path}: an Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV")

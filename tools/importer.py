@@ -94,6 +94,9 @@ def import_file(
     """
     file = Path(file)
     store_path = Path(store_path)
+    if skip_invalid:
+        # Found unwritable only after the commit, the rejected rows would be lost: check before writing anything.
+        _check_writable(Path(rejects_path) if rejects_path else rejects_path_for(file))
     existed = store_path.exists()
     result = ImportResult(file)
     try:
@@ -315,6 +318,17 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _check_writable(path: Path) -> None:
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise SampleError(f"{path}: cannot write the rejected rows there ({exc.strerror})") from None
+    if not existed:
+        path.unlink()
 
 
 def _write_rejects(path: Path, errors: list[BadRow]) -> None:
