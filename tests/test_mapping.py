@@ -279,3 +279,30 @@ def test_grouped_rows_later_rows_update_order_level_fields():
     (order,) = m.map_records([{"no": "A", "st": "paid", "t": "5", "sku": "1"},
                               {"no": "A", "st": "shipped", "t": None, "sku": "2"}]).orders
     assert (order.status, order.total) == (OrderStatus.SHIPPED, Decimal("5"))
+
+
+def test_a_key_written_twice_in_a_mapping_file_is_an_error_naming_both_lines(tmp_path):
+    path = tmp_path / "twice.yaml"
+    path.write_text("order:\n  id: id\n  status: status\n  id: order_id\n")
+    with pytest.raises(MappingError, match=r"line 4, column 3: .*duplicate key 'id' \(first at line 2\)"):
+        load_mapping(path)
+    # Keys merged in with `<<:` may still be overridden.
+    path.write_text("order:\n  id: id\n  status_text: &label {path: state}\n"
+                    "  status:\n    <<: *label\n    path: status\n    map: {paid: processing}\n")
+    assert load_mapping(path).map_one({"id": "1", "status": "paid"}).status == "processing"
+
+
+@pytest.mark.parametrize(("defaults", "message"), [
+    ("{currency: DOLLARS}", "defaults.currency: 'DOLLARS' is not an ISO 4217 currency code"),
+    ("{region: XX}", "defaults.region: 'XX' is not an ISO 3166 region"),
+])
+def test_bad_currency_and_region_defaults_are_errors_at_their_key(defaults, message):
+    with pytest.raises(MappingError, match=message):
+        load_mapping_text(f"defaults: {defaults}\norder: {{id: id}}\n", "m.yaml")
+
+
+def test_a_mistake_found_twice_while_compiling_is_reported_once():
+    with pytest.raises(MappingError) as error:
+        compile_mapping(load_mapping_text("order: {id: id, status: {path: s, map: {paid: processing}, "
+                                          "transform: nope}}\n", "m.yaml"))
+    assert str(error.value).count("unknown transform") == 1

@@ -6,7 +6,9 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tools import _transforms as tf
 
 
 class _Strict(BaseModel):
@@ -62,6 +64,16 @@ class Defaults(_Strict):
     currency: str | None = None
     region: str | None = None
     """ISO 3166 region for phone numbers written without a country code."""
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return tf.currency_code(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return tf.region_code(value)
 
 
 class MappingSpec(_Strict):

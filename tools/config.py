@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools._transforms import zone
+from tools._transforms import currency_code, region_code, zone
 from tools._yaml import parse_mapping, read_text
 
 if TYPE_CHECKING:
@@ -64,9 +64,12 @@ class MerchantInfo(_Strict):
     @field_validator("default_region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) != 2 or not value.isalpha()):
-            raise ValueError("expected a two-letter ISO 3166 region such as US or CN")
-        return value.upper() if value else value
+        return region_code(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return currency_code(value)
 
 
 class BearerAuth(_Strict):

@@ -197,7 +197,7 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
     records = path_getter(spec.records, "records", env, ("",)) if spec.records else None
     group_by = compile_value(spec.group_by, "group_by", "extra", env, ("",)) if spec.group_by else None
     if env.errors:
-        raise MappingError(f"{source}: " + "; ".join(env.errors))
+        raise MappingError(f"{source}: " + "; ".join(dict.fromkeys(env.errors)))
     build, code = generate(order_fields, default_currency, source)
     group = value_function(group_by, source) if group_by is not None else None
     mapper = Mapper(spec, build, env, records, group)
