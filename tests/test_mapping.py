@@ -306,3 +306,10 @@ def test_a_mistake_found_twice_while_compiling_is_reported_once():
         compile_mapping(load_mapping_text("order: {id: id, status: {path: s, map: {paid: processing}, "
                                           "transform: nope}}\n", "m.yaml"))
     assert str(error.value).count("unknown transform") == 1
+
+
+def test_amounts_are_written_with_every_digit_and_no_exponent():
+    mapper = load_mapping_text("order: {id: id, total: total, currency: {const: USD}}\n", "m.yaml")
+    big, small = (compile_mapping(mapper).map_one({"id": "1", "total": t}) for t in (1e21, "1E-7"))
+    assert big.model_dump(mode="json")["total"] == "1000000000000000000000"
+    assert small.model_dump(mode="json")["total"] == "0.0000001"

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from tools.phones import to_e164
-from tools.schema import Order, Shipment
+from tools.schema import Order, Shipment, money_text
 from tools.sources import normalise_email
 
 __all__ = [
@@ -117,7 +117,7 @@ def _drop_none(value: Any) -> Any:
 
 
 def _money(amount: Decimal | None) -> str | None:
-    return None if amount is None else str(amount)
+    return None if amount is None else money_text(amount)
 
 
 def _shipment_view(shipment: Shipment) -> dict[str, Any]:

@@ -26,6 +26,7 @@ __all__ = [
     "ShipmentItem",
     "ShipmentStatus",
     "TrackingEvent",
+    "money_text",
 ]
 
 
@@ -73,7 +74,12 @@ def _currency(value: str | None) -> str | None:
     return code
 
 
-Money = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+def money_text(amount: Decimal) -> str:
+    """An amount as JSON and tool results write it: every digit, never an exponent ("1E+3" is "1000")."""
+    return format(amount, "f")
+
+
+Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_used="json")]
 """A decimal amount in major units; JSON output is a string so no precision is lost."""
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
