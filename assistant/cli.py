@@ -136,7 +136,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         store = Path("orders.db")
     result = import_file(store, Path(args.file), mapper, skip_invalid=args.skip_invalid,
-                         rejects_path=Path(args.rejects) if args.rejects else None)
+                         rejects_path=Path(args.rejects) if args.rejects else None, replace=args.replace)
     print(format_result(result, as_json=args.json))
     return int(result.exit_code)
 
@@ -274,8 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser(
         "import", parents=[common], help="import an order export (JSON, JSONL, CSV, .xlsx) into the embedded store",
-        usage="order-assistant import FILE [--preset NAME | --mapping FILE] [--config PATH] [--store PATH] [--json] "
-        "[--skip-invalid]",
+        usage="order-assistant import FILE [--preset NAME | --mapping FILE] [--config PATH] [--store PATH] [--replace] "
+        "[--skip-invalid] [--json]",
     )
     imp.add_argument("file", metavar="FILE")
     which = imp.add_mutually_exclusive_group()
@@ -285,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="SQLite store (default: the config's store path, else ./orders.db)")
     imp.add_argument("--skip-invalid", action="store_true", help="import the good rows, write the rejects to a file")
     imp.add_argument("--rejects", metavar="FILE", help="where --skip-invalid writes rejects (FILE.rejects.jsonl)")
+    imp.add_argument("--replace", action="store_true",
+                     help="an order already stored is replaced whole (default: its items merge by SKU, so a file "
+                     "of new lines adds them, as Sobot's import does)")
     imp.add_argument("--json", action="store_true", help="print one JSON object of counts")
     imp.set_defaults(func=cmd_import)
 

@@ -300,3 +300,42 @@ def test_an_unwritable_rejects_file_stops_the_import_before_anything_is_written(
     assert not (tmp_path / "orders.db").exists()
     good = import_file(tmp_path / "orders.db", fixtures / "import_orders.jsonl", generic, skip_invalid=True)
     assert good.written and not good.errors and not rejects_path_for(fixtures / "import_orders.jsonl").exists()
+
+
+def _orders_file(path: Path, *orders: dict) -> Path:
+    path.write_text(json.dumps(list(orders)), encoding="utf-8")
+    return path
+
+
+def _order(order_id: str, email: str, *skus: str) -> dict:
+    return {"id": order_id, "status": "processing", "customer": {"email": email}, "currency": "USD",
+            "total": str(len(skus)), "items": [{"sku": sku, "price": "1"} for sku in skus]}
+
+
+def test_an_order_given_again_merges_items_by_default_and_is_replaced_whole_with_replace(tmp_path: Path, generic):
+    store = tmp_path / "orders.db"
+    import_file(store, _orders_file(tmp_path / "a.json", _order("R1", "r@example.com", "A", "B")), generic)
+    second = _orders_file(tmp_path / "b.json", _order("R1", "r@example.com", "A"))
+    merged = import_file(store, second, generic)
+    with OrderStore(store) as s:
+        assert [i.sku for i in s.find("order_id", "R1")[0].items] == ["A", "B"]  # B kept: Sobot's rule
+    assert counts(merged) == (0, 1, 0, 0)  # the total changed; the items merged
+    replaced = import_file(store, second, generic, replace=True)
+    assert counts(replaced) == (0, 1, 0, 0) and replaced.replaced
+    with OrderStore(store) as s:
+        assert [i.sku for i in s.find("order_id", "R1")[0].items] == ["A"]
+
+
+def test_order_numbers_repeated_in_one_file_are_reported(tmp_path: Path, generic):
+    file = _orders_file(tmp_path / "dupes.json", _order("D1", "a@example.com", "A"),
+                        _order("#d1", "b@example.com", "B"), _order("D2", "c@example.com", "C"))
+    result = import_file(tmp_path / "orders.db", file, generic)
+    assert counts(result) == (2, 0, 0, 0) and result.repeated == ["D1"]
+    text = format_result(result, as_json=False)
+    assert "1 order number(s) came in more than one record (merged into one order, items by SKU): D1" in text
+    assert json.loads(format_result(result, as_json=True))["repeated_order_numbers"] == ["D1"]
+    replaced = import_file(tmp_path / "other.db", file, generic, replace=True)
+    assert "the last record kept" in format_result(replaced, as_json=False)
+    with OrderStore(tmp_path / "other.db") as s:
+        (order,) = s.find("order_id", "D1")
+        assert (order.customer.email, [i.sku for i in order.items]) == ("b@example.com", ["B"])

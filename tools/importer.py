@@ -65,6 +65,10 @@ class ImportResult:
     errors: list[BadRow] = field(default_factory=list)
     written: bool = False
     rejects_path: Path | None = None
+    repeated: list[str] = field(default_factory=list)
+    """Order numbers (as compared: no '#', upper case) that more than one record gave, merged into one order."""
+    replaced: bool = False
+    """Orders given again replaced the stored ones whole (`replace`), rather than merging items."""
 
     @property
     def exit_code(self) -> int:
@@ -86,6 +90,7 @@ def import_file(
     skip_invalid: bool = False,
     rejects_path: str | Path | None = None,
     workers: int | None = None,
+    replace: bool = False,
 ) -> ImportResult:
     """Import `file` into the store at `store_path` (created when missing) with `mapper`.
 
@@ -98,13 +103,13 @@ def import_file(
         # Found unwritable only after the commit, the rejected rows would be lost: check before writing anything.
         _check_writable(Path(rejects_path) if rejects_path else rejects_path_for(file))
     existed = store_path.exists()
-    result = ImportResult(file)
+    result = ImportResult(file, replaced=replace)
     try:
         with _gc_paused():
             try:
                 _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=True)
             except _NotUtf8:
-                result = ImportResult(file)  # the file is GB18030: read it whole, like any other file
+                result = ImportResult(file, replaced=replace)  # GB18030: read it whole, like any other file
                 _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=False)
     finally:
         if not existed and not result.written:
@@ -171,7 +176,7 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
                                                   for i in range(0, len(records), size)])
             else:
                 parts = iter([_map_part(mapper, records)])
-        batch = stack.enter_context(stack.enter_context(OrderStore(store_path, create=True)).batch())
+        batch = stack.enter_context(stack.enter_context(OrderStore(store_path, create=True)).batch(result.replaced))
         seen_records = seen_lines = 0
         for part in parts:
             if part.invalid_json is not None:
@@ -191,6 +196,7 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
         if result.errors and not skip_invalid:
             batch.rollback()
     counts = batch.counts()
+    result.repeated = sorted(batch.repeated)
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
     result.written = not batch.rolled_back
 
@@ -350,6 +356,8 @@ def format_result(result: ImportResult, as_json: bool) -> str:
         out: dict[str, Any] = dict(counts)
         if result.errors:
             out["errors"] = [{"where": b.where, "field": b.field, "reason": b.reason} for b in result.errors]
+        if result.repeated:
+            out["repeated_order_numbers"] = result.repeated
         return json.dumps(out, ensure_ascii=False)
     lines = [", ".join(f"{n} {name}" for name, n in counts.items())]
     if result.errors and not result.written:
@@ -358,4 +366,9 @@ def format_result(result: ImportResult, as_json: bool) -> str:
     elif result.errors:
         lines.append(f"{result.file}: {len(result.errors)} bad row(s) skipped, written to {result.rejects_path}:")
     lines.extend(f"  {bad}" for bad in result.errors)
+    if result.repeated:
+        shown = ", ".join(result.repeated[:10]) + (f" (+{len(result.repeated) - 10} more)" if len(result.repeated) > 10
+                                                   else "")
+        how = "the last record kept" if result.replaced else "merged into one order, items by SKU"
+        lines.append(f"note: {len(result.repeated)} order number(s) came in more than one record ({how}): {shown}")
     return "\n".join(lines)

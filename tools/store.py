@@ -159,20 +159,27 @@ def _merge_rows(stored: str, incoming: OrderRow) -> OrderRow:
     return order_row(merged)
 
 
-def _dedupe(rows: Iterable[OrderRow]) -> list[OrderRow]:
-    """One row per order key: later rows for the same order merge into earlier ones, as across imports."""
+def _dedupe(rows: Iterable[OrderRow], replace: bool, repeated: set[str]) -> list[OrderRow]:
+    """One row per order key: later rows for the same order merge into earlier ones (or replace them), as across
+    imports. Keys given more than once are added to `repeated`."""
     out: dict[str, OrderRow] = {}
     for row in rows:
         earlier = out.get(row.key)
-        out[row.key] = row if earlier is None else _merge_rows(earlier.data, row)
+        if earlier is not None:
+            repeated.add(row.key)
+        out[row.key] = row if earlier is None or replace else _merge_rows(earlier.data, row)
     return list(out.values())
 
 
 class Batch:
     """Writes inside one transaction (see `OrderStore.batch`); counts each order once however often it comes."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, replace: bool = False) -> None:
         self._conn = conn
+        self.replace = replace
+        """An order given again replaces the stored one whole, instead of keeping stored items it does not name."""
+        self.repeated: set[str] = set()
+        """Order keys given more than once in this transaction (merged, or the last one kept with `replace`)."""
         self.rolled_back = False
         self._was_empty = conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is None
         self._inserted: set[str] = set()
@@ -190,7 +197,9 @@ class Batch:
 
     def write(self, rows: Sequence[OrderRow]) -> None:
         """Upsert `rows`; an order given twice (here or in an earlier call) merges like one given again later."""
-        rows = _dedupe(rows)
+        rows = _dedupe(rows, self.replace, self.repeated)
+        self.repeated.update(r.key for r in rows if r.key in self._inserted or r.key in self._updated
+                             or r.key in self._unchanged)
         if self._was_empty:
             # Only orders this transaction inserted can exist: skip the probe for all others.
             existing = self._existing([r.key for r in rows if r.key in self._inserted])
@@ -206,7 +215,7 @@ class Batch:
                 continue
             row_id, stored = found
             # The same order again (a re-import) is the common case: equal JSON merges to itself.
-            merged = row if row.data == stored else _merge_rows(stored, row)
+            merged = row if row.data == stored or self.replace else _merge_rows(stored, row)
             if merged.data == stored:
                 if row.key not in self._inserted:
                     self._unchanged.add(row.key)
@@ -332,14 +341,15 @@ class OrderStore:
         return batch.counts()
 
     @contextmanager
-    def batch(self) -> Iterator[Batch]:
+    def batch(self, replace: bool = False) -> Iterator[Batch]:
         """One write transaction for many `Batch.write` calls: committed at the end of the block, rolled back
-        when the block raises or calls `Batch.rollback`. Readers see the store as it was until the commit."""
+        when the block raises or calls `Batch.rollback`. Readers see the store as it was until the commit.
+        With `replace`, an order already stored is replaced whole rather than merged (see `merge_orders`)."""
         with self._lock:
             conn = self._conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                batch = Batch(conn)
+                batch = Batch(conn, replace)
                 try:
                     yield batch
                 except BaseException:
