@@ -67,6 +67,8 @@ class _Guarded:
         self.buffer = ""
         self.emitted = ""
         self.blocked = False
+        self.shown_before = 0
+        """Length of `emitted` shown in earlier model steps of the turn (a "let me check" before a lookup)."""
 
     def __call__(self, text: str) -> None:
         self.buffer += text
@@ -86,16 +88,61 @@ class _Guarded:
         if self.sink is not None:
             self.sink.delta(text)
 
+    def next_step(self) -> None:
+        """The model called tools: what it said before them stays shown, and the answer follows it."""
+        self._emit(self.buffer)
+        self.buffer = ""
+        if self.emitted and not self.emitted.endswith((" ", "\n")):
+            self.emitted += " "
+            if self.sink is not None:
+                self.sink.delta(" ")
+        self.shown_before = len(self.emitted)
+
     def finish(self, final: str) -> None:
         """Show the final answer: the rest of the stream when it is what was streamed, else a reset to it."""
         if self.sink is None:
             return
-        if not self.blocked and final.startswith(self.emitted):
-            rest = final[len(self.emitted):]
+        streamed = self.emitted[self.shown_before:]
+        if not self.blocked and final.startswith(streamed):
+            rest = final[len(streamed):]
             if rest:
                 self.sink.delta(rest)
         else:
             self.sink.reset(final)
+
+
+class _Shown:
+    """A sink that remembers whether the shopper has seen any of this turn's reply yet."""
+
+    def __init__(self, sink: StreamSink | None) -> None:
+        self.sink = sink
+        self.seen = False
+
+    def delta(self, text: str) -> None:
+        self.seen = self.seen or bool(text)
+        if self.sink is not None:
+            self.sink.delta(text)
+
+    def reset(self, text: str) -> None:
+        self.seen = True
+        if self.sink is not None:
+            self.sink.reset(text)
+
+    def replacing(self) -> StreamSink:
+        """A sink for a new reply to the same turn: its first text replaces what was shown, if anything was."""
+        outer = self
+
+        class _Replacing:
+            def delta(self, text: str) -> None:
+                if outer.seen:
+                    outer.reset(text)
+                else:
+                    outer.delta(text)
+
+            def reset(self, text: str) -> None:
+                outer.reset(text)
+
+        return _Replacing()
 
 
 def _add_calls(conversation: Conversation, calls: list[ToolCallRecord], prefix: str) -> None:
@@ -153,16 +200,23 @@ class Agent:
         ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
         if self.llm is None:
             return self._offline(conversation, text, ctx, sink, fallback=False)
-        saved = len(conversation.messages), len(conversation.tool_results), conversation.slots.model_copy()
+        saved = (len(conversation.messages), len(conversation.tool_results), conversation.slots.model_copy(),
+                 conversation.session.model_copy(deep=True))
+        shown = _Shown(sink)
         try:
-            return self._model_turn(conversation, text, ctx, sink)
+            return self._model_turn(conversation, text, ctx, shown if sink is not None else None)
         except (LLMError, StepLimitExceeded) as exc:
             log.warning("model failed, the offline responder answers this turn: %s", exc)
-            # The turn starts again from where it began: the offline responder reads the message afresh.
+            # The turn starts again from where it began: the offline responder reads the message afresh, and a
+            # lookup it repeats is not a second failed attempt.
             del conversation.messages[saved[0]:]
             del conversation.tool_results[saved[1]:]
             conversation.slots = saved[2]
-            return self._offline(conversation, text, ctx, sink, fallback=True)
+            conversation.session = saved[3]
+            ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
+            # Text the shopper already saw from the failed reply is replaced, not added to.
+            return self._offline(conversation, text, ctx, shown.replacing() if sink is not None else None,
+                                 fallback=True)
 
     def _refusal(self, conversation: Conversation, message: Any) -> str | None:
         language = conversation.language
@@ -236,6 +290,7 @@ class Agent:
         guard = _Guarded(sink, facts, conversation.language)
         # The slots are read on every turn, so a fallback or a later offline turn knows what the shopper gave.
         plan = self.offline.plan(conversation, text, ctx)
+        prefetched: dict[str, Any] | None = None
         if plan.lookup and self.settings.prefetch:
             # The lookup the shopper's message asks for is made before the model's first call, as if the model had
             # called it: the model answers in one round trip instead of two, and reads the same policy view.
@@ -244,6 +299,7 @@ class Agent:
             conversation.tool_results.append(record.result)
             result.tool_calls.append(record)
             turn_results.append(record.result)
+            prefetched = record.result
         steps = 0
         while True:
             if steps >= self.settings.max_steps:
@@ -253,6 +309,7 @@ class Agent:
             completion = self._complete(messages, guard if sink is not None else None, result)
             steps += 1
             if completion.tool_calls:
+                guard.next_step()
                 conversation.messages.append(completion.message())
                 for call in completion.tool_calls:
                     record = self._run_tool(call, ctx)
@@ -282,10 +339,10 @@ class Agent:
                 answer = (completion.content or "").strip()
                 if completion.tool_calls or check(answer, facts(), language=conversation.language):
                     result.grounding = "replaced"
-                    answer = self._templated(conversation, turn_results)
+                    answer = self._templated(conversation, turn_results, prefetched)
             elif not answer:
                 result.grounding = "replaced"
-                answer = self._templated(conversation, turn_results)
+                answer = self._templated(conversation, turn_results, prefetched)
             conversation.messages.append({"role": "assistant", "content": answer})
             result.answer = answer
             guard.finish(answer)
@@ -316,8 +373,11 @@ class Agent:
         return ToolCallRecord(name=name, arguments=arguments if isinstance(arguments, dict) else {"_raw": raw},
                               result=outcome)
 
-    def _templated(self, conversation: Conversation, turn_results: list[dict[str, Any]]) -> str:
-        results = turn_results or conversation.tool_results
+    def _templated(self, conversation: Conversation, turn_results: list[dict[str, Any]],
+                   prefetched: dict[str, Any] | None = None) -> str:
+        # The lookup the shopper's own message asked for answers for them; lookups the model added on its own
+        # (perhaps with details it made up) do not replace it.
+        results = [prefetched] if prefetched is not None else turn_results or conversation.tool_results
         return render_answer(results, language=conversation.language, merchant=self.config.merchant,
                              now=self.clock(), stale_after_days=self.settings.stale_after_days)
 

@@ -28,8 +28,8 @@ class ModelSettings:
     name: str
     base_url: str | None = None
     api_key: str | None = None
-    timeout_s: float = 30.0
-    max_retries: int = 2
+    timeout_s: float = 15.0
+    max_retries: int = 1
     temperature: float | None = 0.2
 
 
@@ -115,6 +115,8 @@ class LLMClient:
             # TypedDicts (about 2.5 ms a call with a few turns of history, more than the rest of a turn).
             if on_text is None:
                 response = self._client.post("/chat/completions", body=params, cast_to=ChatCompletion)
+                if not isinstance(response, ChatCompletion):
+                    raise LLMError(f"the model server did not send a chat completion ({_short(str(response))})")
                 return self._parse(response)
             stream = self._client.post(
                 "/chat/completions", body={**params, "stream": True, "stream_options": {"include_usage": True}},
@@ -129,10 +131,15 @@ class LLMClient:
             raise LLMError(f"cannot reach the model server ({_short(str(exc))})") from None
         except openai.OpenAIError as exc:
             raise LLMError(f"model error: {_short(str(exc))}") from None
+        except (ValueError, TypeError, AttributeError) as exc:  # a body that is not a chat completion (HTML, text)
+            raise LLMError(f"the model server sent something that is not a chat completion: {_short(str(exc))}") \
+                from None
 
     def _parse(self, response: Any) -> Completion:
         if not response.choices:
             raise LLMError("the model sent no choices")
+        if response.choices[0].finish_reason == "length":
+            raise LLMError("the model's reply was cut off at its length limit")
         message = response.choices[0].message
         calls = [
             {"id": call.id, "type": "function",
@@ -147,12 +154,14 @@ class LLMClient:
         calls: dict[int, dict[str, Any]] = {}
         usage: dict[str, int] = {}
         model = self.settings.name
+        finish: str | None = None
         for chunk in stream:
             model = chunk.model or model
             if chunk.usage is not None:
                 usage = _usage(chunk.usage)
             if not chunk.choices:
                 continue
+            finish = chunk.choices[0].finish_reason or finish
             delta = chunk.choices[0].delta
             if delta.content:
                 text.append(delta.content)
@@ -165,6 +174,11 @@ class LLMClient:
                 if part.function is not None:
                     call["function"]["name"] += part.function.name or ""
                     call["function"]["arguments"] += part.function.arguments or ""
+        if finish is None:
+            # The connection ended before the model said it was done: what came is part of a reply.
+            raise LLMError("the model's reply was cut off (the stream ended without a finish reason)")
+        if finish == "length":
+            raise LLMError("the model's reply was cut off at its length limit")
         ordered = [calls[i] for i in sorted(calls)]
         for i, call in enumerate(ordered):
             call["id"] = call["id"] or f"call_{i}"

@@ -24,6 +24,12 @@ class Step:
     """Answer with this HTTP error status instead."""
     timeout: bool = False
     usage: tuple[int, int] = (100, 20)
+    raw: tuple[str, str] | None = None
+    """Answer 200 with this (content type, body) instead: a server that sends something else."""
+    cut: bool = False
+    """Streaming, end the stream after the text with no finish reason (a dropped connection)."""
+    finish: str | None = None
+    """The finish reason to send instead of stop / tool_calls (e.g. "length")."""
 
 
 def say(text: str, usage: tuple[int, int] = (100, 20)) -> Step:
@@ -39,6 +45,14 @@ def call(name: str, arguments: dict[str, Any] | str, *more: tuple[str, dict[str,
 
 def fail(status: int) -> Step:
     return Step(status=status)
+
+
+def raw(content_type: str, body: str) -> Step:
+    return Step(raw=(content_type, body))
+
+
+def cut(text: str) -> Step:
+    return Step(text=text, cut=True)
 
 
 def hang() -> Step:
@@ -68,6 +82,8 @@ class ScriptedModel:
             raise httpx2.ReadTimeout("scripted timeout", request=request)
         if step.status is not None:
             return httpx2.Response(step.status, json={"error": {"message": "scripted failure", "type": "server_error"}})
+        if step.raw is not None:
+            return httpx2.Response(200, headers={"content-type": step.raw[0]}, content=step.raw[1].encode())
         if body.get("stream"):
             return self._stream(step)
         message: dict[str, Any] = {"role": "assistant", "content": step.text}
@@ -78,7 +94,8 @@ class ScriptedModel:
             ]
         return httpx2.Response(200, json={
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": self.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if step.calls else "stop"}],
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": step.finish or ("tool_calls" if step.calls else "stop")}],
             "usage": self._usage(step),
         })
 
@@ -100,7 +117,10 @@ class ScriptedModel:
             chunks.append(chunk({"tool_calls": [{"index": index, "id": f"call_{next(self._ids)}", "type": "function",
                                                  "function": {"name": name, "arguments": arguments[:half]}}]}))
             chunks.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]}))
-        chunks.append(chunk({}, "tool_calls" if step.calls else "stop"))
+        if step.cut:
+            payload = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks)
+            return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=payload.encode())
+        chunks.append(chunk({}, step.finish or ("tool_calls" if step.calls else "stop")))
         chunks.append({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": self.model,
                        "choices": [], "usage": self._usage(step)})
         payload = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"

@@ -10,7 +10,7 @@ import pytest
 from assistant.agent import Agent
 from assistant.llm import LLMClient, ModelSettings
 from assistant.state import Conversation
-from tests.fake_model import ScriptedModel, call, fail, hang, say
+from tests.fake_model import ScriptedModel, Step, call, cut, fail, hang, raw, say
 from tests.fakes import ListSource, make_order
 from tools.config import AgentConfig, MerchantConfig, MerchantInfo
 
@@ -352,3 +352,61 @@ def test_lookups_the_model_made_itself_inform_the_next_prefetch():
     model.assert_complete()
     assert [c.arguments for c in second.tool_calls] == [{"order_id": "1042", "email": "jane@example.com"}]
     assert (second.answer, second.model_calls) == (FOUND_JANE, 1)
+
+
+
+# -- what QA found: replies that are not replies, a cut stream, attempts counted twice -----------------------------
+
+
+@pytest.mark.parametrize("step", [
+    raw("application/json", "not json at all"),
+    raw("text/html", "<html>502 Bad Gateway</html>"),
+    Step(text="Order #1042 shipped with UPS, tracking 1Z999AA1012", finish="length"),
+])
+def test_a_reply_that_is_not_a_whole_chat_completion_falls_back(step):
+    model = ScriptedModel(step)
+    agent = agent_with(model, prefetch=True)
+    result = agent.respond(agent.new_conversation(), "where is order #1042? jane@example.com")
+    model.assert_complete()
+    assert result.fallback is True and "1Z999AA10123456784" in result.answer
+
+
+def test_a_stream_cut_off_midway_falls_back_and_replaces_what_was_shown():
+    model = ScriptedModel(cut("Order #1042 is in transit with UPS. Your tracking number is 1Z999"))
+    agent = agent_with(model, prefetch=True)
+    sink = Sink()
+    result = agent.respond(agent.new_conversation(), "where is order #1042? jane@example.com", sink=sink)
+    model.assert_complete()
+    assert result.fallback is True
+    assert sink.deltas == ["Order #1042 is in transit with UPS. "]  # the one checked sentence that was streamed
+    assert sink.resets == [result.answer] and "1Z999AA10123456784" in result.answer
+
+
+def test_a_failed_attempt_is_counted_once_when_the_model_fails_and_the_turn_is_answered_offline():
+    model = ScriptedModel(fail(500))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "order #1042, zip 11111")
+    assert result.fallback is True and conversation.session.failed_attempts == 1
+
+
+def test_a_replaced_answer_answers_the_shoppers_own_lookup_not_one_the_model_made_up():
+    invented = "Order #1042 shipped with UPS, tracking 1Z999AA10123456785."
+    model = ScriptedModel(call("lookup_orders", {"order_id": "1Z999AA10123456784", "postal_code": "$10.00"}),
+                          say(invented), say(invented))
+    agent = agent_with(model, prefetch=True)
+    result = agent.respond(agent.new_conversation(), "where is order #1042? jane@example.com")
+    model.assert_complete()
+    assert [c.result["result"] for c in result.tool_calls] == ["found", "no_match"]
+    assert result.grounding == "replaced" and "1Z999AA10123456784" in result.answer
+
+
+def test_what_the_model_said_before_a_lookup_stays_and_the_answer_follows_it():
+    model = ScriptedModel(Step(text="Let me check that for you.", calls=[
+        ("lookup_orders", '{"order_id": "1042", "email": "jane@example.com"}')]), say(FOUND_JANE))
+    agent = agent_with(model)
+    sink = Sink()
+    result = agent.respond(agent.new_conversation(), "where is 1042? jane@example.com", sink=sink)
+    model.assert_complete()
+    assert result.answer == FOUND_JANE and not sink.resets
+    assert "".join(sink.deltas) == "Let me check that for you. " + FOUND_JANE

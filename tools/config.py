@@ -155,8 +155,11 @@ class ModelConfig(_Strict):
     """Chat model; none configured (and no OPENAI_API_KEY) means the offline responder answers."""
     base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
-    timeout_s: float = Field(30.0, gt=0)
-    max_retries: int = Field(2, ge=0, le=10)
+    timeout_s: float = Field(15.0, gt=0)
+    """Seconds without an answer (or, streaming, without the next piece of one) before a try is given up."""
+    max_retries: int = Field(1, ge=0, le=10)
+    """Tries after the first; then the offline responder answers. The defaults keep a shopper's worst wait
+    near half a minute."""
 
 
 class AgentConfig(_Strict):
