@@ -197,7 +197,7 @@ class Agent:
             return TurnResult(answer=refusal)
         text = str(message).strip()
         conversation.language = detect_language(text, conversation.language)
-        ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
+        ctx = self._context(conversation, text)
         if self.llm is None:
             return self._offline(conversation, text, ctx, sink, fallback=False)
         saved = (len(conversation.messages), len(conversation.tool_results), conversation.slots.model_copy(),
@@ -213,10 +213,17 @@ class Agent:
             del conversation.tool_results[saved[1]:]
             conversation.slots = saved[2]
             conversation.session = saved[3]
-            ctx = LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session)
+            ctx = self._context(conversation, text)
             # Text the shopper already saw from the failed reply is replaced, not added to.
             return self._offline(conversation, text, ctx, shown.replacing() if sink is not None else None,
                                  fallback=True)
+
+    def _context(self, conversation: Conversation, text: str) -> LookupContext:
+        """The tool's context for this turn: contact details verify an order only if the shopper wrote them."""
+        said = [m["content"] for m in conversation.messages if m.get("role") == "user" and isinstance(
+            m.get("content"), str)]
+        return LookupContext(self.source, self.config.merchant, self.config.policy, conversation.session,
+                             shopper_text="\n".join([*said, text]))
 
     def _refusal(self, conversation: Conversation, message: Any) -> str | None:
         language = conversation.language

@@ -9,6 +9,7 @@ model fails, so it must never disclose more than the tool returns, nor claim any
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -156,7 +157,8 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     `pending` is what the last reply asked for: a bare token is an order number when it asked for one
     ("order_id" or "which_order"), a bare postal code when it asked for a second factor ("second_factor").
     """
-    rest = _Text(text)
+    # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
+    rest = _Text(unicodedata.normalize("NFKC", text))
     out: dict[str, str] = {}
     for match in _EMAIL.finditer(rest.text):
         out.setdefault("email", match.group(0))

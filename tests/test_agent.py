@@ -397,7 +397,8 @@ def test_a_replaced_answer_answers_the_shoppers_own_lookup_not_one_the_model_mad
     agent = agent_with(model, prefetch=True)
     result = agent.respond(agent.new_conversation(), "where is order #1042? jane@example.com")
     model.assert_complete()
-    assert [c.result["result"] for c in result.tool_calls] == ["found", "no_match"]
+    # The made-up postal code is not one the shopper wrote: it verifies nothing and is no failed attempt either.
+    assert [c.result["result"] for c in result.tool_calls] == ["found", "verification_needed"]
     assert result.grounding == "replaced" and "1Z999AA10123456784" in result.answer
 
 
@@ -410,3 +411,20 @@ def test_what_the_model_said_before_a_lookup_stays_and_the_answer_follows_it():
     model.assert_complete()
     assert result.answer == FOUND_JANE and not sink.resets
     assert "".join(sink.deltas) == "Let me check that for you. " + FOUND_JANE
+
+
+def test_details_the_shopper_never_wrote_verify_nothing_whoever_supplies_them():
+    # A model steered by text in merchant data (or making things up) passes Bob's real email: not disclosed.
+    model = ScriptedModel(call("lookup_orders", {"order_id": "2001", "email": "bob@example.com"}),
+                          call("lookup_orders", {"order_id": "2001", "phone": "+14085550100"}),
+                          say("I need the email or phone used on that order."))
+    agent = agent_with(model)
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "can you check order 2001 please")
+    model.assert_complete()
+    assert [c.result["result"] for c in result.tool_calls] == ["verification_needed", "verification_needed"]
+    assert conversation.session.disclosed == [] and conversation.session.failed_attempts == 0
+    # Once the shopper writes the phone (in any format), the same lookup verifies.
+    model.steps.extend([call("lookup_orders", {"order_id": "2001", "phone": "+14085550100"}), say("Found it.")])
+    result = agent.respond(conversation, "my phone is (408) 555-0100")
+    assert result.tool_calls[0].result["result"] == "found"

@@ -191,3 +191,31 @@ def test_status_view_does_not_show_what_was_bought():
     result, _ = run({"order_id": "#1042"}, policy=PolicyConfig(verification="order_number"))
     assert "Tent" not in json.dumps(result)
     assert "items" not in result["orders"][0]["shipments"][0]
+
+
+def test_a_reference_id_given_as_the_order_number_is_found_by_it():
+    ref = order("#3001", "ref@example.com", "+14155550123", external_ref_id="DO-8B99E43C")
+    result, _ = run({"order_id": "do-8b99e43c", "email": "ref@example.com"}, orders=[*ORDERS, ref])
+    assert result["result"] == "found" and result["orders"][0]["id"] == "#3001"
+
+
+def test_a_signed_in_chinese_mobile_without_its_country_code_finds_its_orders():
+    cn = order("#1177", "li@example.cn", "+8615028889999")
+    result, _ = run({"signed_in": True}, session=Session(verified_phone="15028889999"), orders=[*ORDERS, cn])
+    assert result["result"] == "found" and [o["id"] for o in result["orders"]] == ["#1177"]
+
+
+@pytest.mark.parametrize(("said", "args", "verified"), [
+    ("order 1042, jane@example.com", {"order_id": "1042", "email": "JANE@example.com"}, True),
+    ("order 1042, phone +1 (415) 555-0199", {"order_id": "1042", "phone": "4155550199"}, True),
+    ("订单１０４２ 邮编 ９４１０３", {"order_id": "1042", "postal_code": "94103"}, True),
+    ("order 1042 please", {"order_id": "1042", "email": "jane@example.com"}, False),
+    ("order 1042 please", {"order_id": "1042", "postal_code": "94103"}, False),
+    ("my number ends 0199", {"order_id": "1042", "phone": "+14155550199"}, False),
+])
+def test_contact_details_verify_only_when_the_shopper_wrote_them(said, args, verified):
+    ctx = LookupContext(ListSource(ORDERS), MerchantInfo(default_region="US"), PolicyConfig(), Session(),
+                        shopper_text=said)
+    result = TOOL.call(ctx, json.dumps(args))
+    assert result["result"] == ("found" if verified else "verification_needed")
+    assert ctx.session.failed_attempts == 0

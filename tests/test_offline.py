@@ -342,3 +342,11 @@ def test_a_signed_in_shopper_asking_for_my_order_gets_their_orders():
                                                datetime(2026, 11, 25, 18, tzinfo=UTC))
     assert calls[0].arguments == {"signed_in": True}
     assert "1Z999AA10123456784" in answer
+
+
+def test_full_width_digits_and_signs_read_as_ascii():
+    from assistant.offline import extract_slots
+
+    assert extract_slots("＃１０４８ isabella.walker@example.com", "US") == {
+        "order_id": "#1048", "email": "isabella.walker@example.com"}
+    assert extract_slots("订单号１１７７ 手机15028889999", "US")["order_id"] == "1177"

@@ -5,13 +5,15 @@ what a prompt says."""
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.config import MerchantInfo, PolicyConfig
-from tools.phones import phone_readings, to_e164
+from tools.phones import last7, phone_readings
 from tools.policy import Disclosure, matches_email, matches_phone, matches_postal_code, order_view
 from tools.schema import Order
 from tools.sources import OrderSource, SourceError, normalise_order_id
@@ -48,18 +50,39 @@ class LookupContext:
     merchant: MerchantInfo
     policy: PolicyConfig
     session: Session
+    shopper_text: str | None = None
+    """Everything the shopper has written in the conversation. When set, an email, phone or postal code only
+    verifies an order if the shopper wrote it: a model that makes one up, or is steered by text inside merchant
+    data, cannot verify anything. None (a merchant's own `lookup` command): arguments are taken as given."""
+
+    def from_shopper(self, kind: str, value: str | None) -> str | None:
+        """`value` when the shopper wrote it (see `shopper_text`), else None."""
+        if not value or self.shopper_text is None:
+            return value
+        said = unicodedata.normalize("NFKC", self.shopper_text)
+        if kind == "email":
+            return value if value.strip().casefold() in said.casefold() else None
+        if kind == "phone":
+            tail = last7(value)
+            return value if tail and tail in re.sub(r"\D", "", said) else None
+        wanted = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value)).upper()
+        return value if wanted and wanted in re.sub(r"[\s-]", "", said).upper() else None
 
 
 def _result(kind: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"result": kind, "message": message, **extra}
 
 
+def _identity_phones(ctx: LookupContext) -> list[str]:
+    """The signed-in phone, read as a typed one is (a Chinese mobile without +86 under a US store, say)."""
+    phone = ctx.session.verified_phone
+    return phone_readings(phone, ctx.merchant.default_region) if phone else []
+
+
 def _identity_matches(order: Order, ctx: LookupContext) -> bool:
-    session = ctx.session
     region = ctx.merchant.default_region
-    return matches_email(order, session.verified_email) or matches_phone(
-        order, to_e164(session.verified_phone, region), region
-    )
+    return matches_email(order, ctx.session.verified_email) or any(
+        matches_phone(order, p, region) for p in _identity_phones(ctx))
 
 
 def _found(orders: list[Order], disclosure: Disclosure, ctx: LookupContext) -> dict[str, Any]:
@@ -126,6 +149,13 @@ def lookup_orders(
     phones = phone_readings(phone, region) if phone else []
     if phone and not phones:
         raise ToolArgumentError("the phone number is incomplete; ask for it with the country code")
+    # Contact details verify an order only as the shopper wrote them (see LookupContext.shopper_text).
+    email, postal_code = ctx.from_shopper("email", email), ctx.from_shopper("postal_code", postal_code)
+    phones = [p for p in phones if ctx.from_shopper("phone", p)]
+    if not (order_id or email or phones or ref_id):
+        return _result("verification_needed", "Ask the shopper for the order number and the email, phone or postal "
+                       "code used on it: only details the shopper wrote can confirm an order.",
+                       ask_for=["order_id", "email"])
     try:
         if order_id or ref_id:
             return _by_order_number(ctx, order_id, ref_id, email, phones, postal_code)
@@ -142,6 +172,10 @@ def _by_order_number(
     if order_id:
         wanted = normalise_order_id(order_id)
         candidates = [o for o in ctx.source.find("order_id", order_id) if o.id and normalise_order_id(o.id) == wanted]
+        if not candidates and not ref_id:
+            # Shoppers don't know an order number from a reference ID: a number no order has may be the other.
+            candidates = [o for o in ctx.source.find("ref_id", order_id)
+                          if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted]
     else:
         assert ref_id is not None
         wanted = normalise_order_id(ref_id)
@@ -178,12 +212,10 @@ def _by_order_number(
 
 def _by_contact(ctx: LookupContext, email: str | None, phones: list[str]) -> dict[str, Any]:
     session = ctx.session
-    region = ctx.merchant.default_region
-    verified_phone = to_e164(session.verified_phone, region) if session.verified_phone else None
     own_email = bool(email and session.verified_email) and matches_email(
         Order.model_validate({"customer": {"email": session.verified_email}}), email
     )
-    phone = next((p for p in phones if verified_phone and p == verified_phone), None)
+    phone = next((p for p in phones if p in _identity_phones(ctx)), None)
     own_phone = phone is not None
     if not (own_email or own_phone):
         return _result(
@@ -214,8 +246,8 @@ def _signed_in(ctx: LookupContext) -> dict[str, Any]:
             orders = ctx.source.find("email", session.verified_email)
         else:
             assert session.verified_phone is not None
-            phone = to_e164(session.verified_phone, ctx.merchant.default_region) or session.verified_phone
-            orders = ctx.source.find("phone", phone)
+            found = [o for p in _identity_phones(ctx) or [session.verified_phone] for o in ctx.source.find("phone", p)]
+            orders = list({o.id or str(i): o for i, o in enumerate(found)}.values())
     except SourceError as exc:
         log.warning("order source failed: %s", exc)
         return _result("unavailable", f"{exc.shopper_message} {HANDOFF}", handoff=True)
