@@ -327,8 +327,13 @@ class _Formatter:
         status = "delivered" if delivered else str(data.get("status") or "unknown")
         event = latest_event(data)
         eta = data.get("estimated_delivery")
-        late = is_late(data, self.now, self.tz)
-        stale = is_stale(data, self.now, self.stale_after_days)
+        # A package waiting at a pickup point has arrived: no arrival day to promise, nothing late, and no news
+        # from the carrier is expected while it waits.
+        waiting = status == "available_for_pickup"
+        late = not waiting and is_late(data, self.now, self.tz)
+        stale = not waiting and is_stale(data, self.now, self.stale_after_days)
+        if waiting:
+            eta = None
         return {
             "index": index,
             "count": count,

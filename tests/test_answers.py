@@ -463,3 +463,24 @@ def test_no_results_greets_and_asks_for_the_order_number() -> None:
 def test_unknown_message_kind_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown message kind"):
         render_message("farewell", language="en")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_package_waiting_at_a_pickup_point_has_no_arrival_day_and_is_not_late(language):
+    waiting = shipment(status="available_for_pickup", estimated_delivery="2025-11-20T00:00:00-08:00",
+                       events=[{"time": "2025-11-10T09:00:00-08:00", "status": "available_for_pickup",
+                                "description": "Held at access point", "location": "Oakland, CA"}])
+    text = answer(found(make_order(shipments=[waiting])), language=language)
+    assert ("ready for pickup" in text) if language == "en" else ("待取件" in text or "自提" in text or "取件" in text)
+    assert "arriv" not in text and "Nov 20" not in text and "11月20日" not in text
+    assert HELP_EN not in text and HELP_ZH not in text  # not late, not stale: it is waiting for the shopper
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", 'Order #1042 hasn\'t shipped yet. Its status is "Awaiting payment".'),
+    ("zh", '订单 #1042 尚未发货，当前状态为"Awaiting payment"。'),
+])
+def test_a_pending_order_says_the_merchants_own_label(language, expected):
+    text = answer(found(make_order(status="pending", status_text="Awaiting payment", shipments=[])),
+                  language=language)
+    assert text.splitlines()[0].startswith(expected.split("Awaiting")[0]) and "Awaiting payment" in text

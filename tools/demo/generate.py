@@ -394,6 +394,8 @@ def _order(rnd: random.Random, customer: Customer, scenario: str) -> dict[str, A
         "extra": {"channel": rnd.choice(("web", "web", "mobile app"))},
     }
     latest = max([created, *(datetime.fromisoformat(e["time"]) for s in shipments for e in s["events"])])
+    if status is OrderStatus.REFUNDED and shipments:
+        latest += timedelta(days=4)  # the goods came back, then the money went back: after the delivery
     order["updated_at"] = _iso(latest)
     if status is OrderStatus.ON_HOLD:
         order["extra"]["note"] = "暂停：等待地址确认" if zh else "Held: waiting for the customer to confirm the address"
