@@ -14,6 +14,10 @@ Choices that are not obvious:
 - Marketplace names that double as carrier aliases ("Amazon", "JD"/"京东") and the generic word 邮政 are not read
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
+- "Today", "tomorrow" and "yesterday" (今天, 明天, 昨天) in a sentence about the package are dates: "arriving
+  tomorrow" needs a result dated tomorrow. Elsewhere ("as of today") they claim nothing.
+- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消) need that status in a result;
+  negated ones ("hasn't been delivered") do not.
 - Full phone numbers and emails are never in tool results (they are masked), so a full phone number in an answer
   is flagged; emails are skipped, since the shopper's own address is what the model would repeat.
 """
@@ -31,7 +35,7 @@ from tools.carriers import canonical_carrier, carrier_aliases
 
 __all__ = ["Claim", "ClaimKind", "Facts", "check", "correction_message"]
 
-ClaimKind = Literal["id", "amount", "date", "carrier", "url"]
+ClaimKind = Literal["id", "amount", "date", "carrier", "url", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +252,11 @@ class Facts:
     carriers: frozenset[str] = frozenset()
     """Casefolded display names of the carriers (canonical when the carrier is known)."""
     urls: frozenset[str] = frozenset()
+    statuses: frozenset[str] = frozenset()
+    """Every status the results give (orders, packages, tracking events)."""
+    result_dates: frozenset[date] = frozenset()
+    """The dates in the results themselves, without the days around today that `dates` adds."""
+    today: date | None = None
 
     @classmethod
     def from_results(cls, results: list[dict[str, Any]], *, tz: tzinfo, today: date) -> Facts:
@@ -262,8 +271,12 @@ class Facts:
             for view in result.get("orders") or []:
                 if isinstance(view, dict):
                     builder.order(view)
+        result_dates = frozenset(builder.dates)
         builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
         return cls(
+            statuses=frozenset(builder.statuses),
+            result_dates=result_dates,
+            today=today,
             ids=frozenset(builder.ids),
             amounts=frozenset(builder.amounts),
             currencies=frozenset(builder.currencies),
@@ -282,6 +295,7 @@ class _FactBuilder:
         self.dates: set[date] = set()
         self.carriers: set[str] = set()
         self.urls: set[str] = set()
+        self.statuses: set[str] = set()
 
     def walk(self, value: Any, key: str | None = None) -> None:
         """Every string anywhere in a result may support a claim: ids, links, dates, carriers, amounts in text."""
@@ -303,6 +317,8 @@ class _FactBuilder:
             return
         if key == "carrier":
             self.carriers.add(_carrier_key(text))
+        if key == "status":
+            self.statuses.add(text.casefold())
         text = text.translate(_FULLWIDTH)
         if key in _ID_KEYS:
             # Whole only: a part of a tracking number ("9400 1118") is not the tracking number.
@@ -403,6 +419,8 @@ def check(answer: str, facts: Facts, *, language: str | None = None) -> list[Cla
     del language
     scan = _Scan(answer)
     _check_urls(scan, facts)
+    _check_relative_days(scan, facts)
+    _check_statuses(scan, facts)
     _check_dates(scan, facts)
     scan.blank([m.span() for m in _TIME.finditer(scan.text)])
     _check_amounts(scan, facts)
@@ -411,6 +429,67 @@ def check(answer: str, facts: Facts, *, language: str | None = None) -> list[Cla
     _check_weekdays(scan, facts)
     _check_ids(scan, facts)
     return sorted(scan.claims, key=lambda c: c.span)
+
+
+# "arriving tomorrow": a relative day in a sentence about the package is a date claim like "Nov 26".
+_RELATIVE_DAY = re.compile(
+    r"(?<![a-z])(?:the\s+day\s+after\s+tomorrow|tomorrow|today|tonight|yesterday)(?![a-z])"
+    r"|后天|明天|今天|今晚|昨天|明日|今日|昨日",
+    re.IGNORECASE,
+)
+_RELATIVE_OFFSET = {"the day after tomorrow": 2, "后天": 2, "tomorrow": 1, "明天": 1, "明日": 1, "today": 0,
+                    "tonight": 0, "今天": 0, "今晚": 0, "今日": 0, "yesterday": -1, "昨天": -1, "昨日": -1}
+_PARCEL_WORDS = re.compile(
+    r"arriv|deliver|ship|dispatch|expect|\bdue\b|out for|pick|left|到达|送达|送到|发货|发出|派送|签收|揽收",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?。！？\n]+")
+# Statements that something happened: "has been delivered", "was refunded", "已签收". A status the results do
+# not give is a claim (negated ones, "hasn't been delivered", are not).
+_STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
+    (frozenset({"delivered"}), re.compile(
+        r"(?<![a-z])(?:has|have|had|was|were|is|are|been|got|now)\s+(?:been\s+)?(?:successfully\s+)?delivered"
+        r"(?![a-z])|已(?:经)?(?:送达|签收|妥投)", re.IGNORECASE)),
+    (frozenset({"refunded", "returned"}), re.compile(
+        r"(?<![a-z])(?:has|have|had|was|were|is|are|been)\s+(?:been\s+)?(?:fully\s+|partially\s+)?refunded"
+        r"(?![a-z])|refund(?:\s+of\s+\S+)?\s+(?:was|has\s+been|is\s+being|is)\s+(?:issued|processed|sent|made)"
+        r"|已(?:经)?退款|退款已", re.IGNORECASE)),
+    (frozenset({"cancelled", "canceled"}), re.compile(
+        r"(?<![a-z])(?:has|have|had|was|were|is|are|been)\s+(?:been\s+)?cancell?ed(?![a-z])|已(?:被)?取消",
+        re.IGNORECASE)),
+]
+_NEGATION = re.compile(r"(?:not|n't|never|no longer|yet to|未|没|尚|不)\W*\w*\W*$", re.IGNORECASE)
+
+
+def _sentence_at(text: str, index: int) -> str:
+    for match in _SENTENCE.finditer(text):
+        if match.start() <= index < match.end():
+            return match.group()
+    return ""
+
+
+def _check_relative_days(scan: _Scan, facts: Facts) -> None:
+    if facts.today is None:
+        return
+    spans: list[tuple[int, int]] = []
+    for match in _RELATIVE_DAY.finditer(scan.text):
+        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
+            continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
+        spans.append(match.span())
+        word = re.sub(r"\s+", " ", match.group().casefold())
+        day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
+        if day not in facts.result_dates:
+            scan.claim("date", *match.span())
+    scan.blank(spans)
+
+
+def _check_statuses(scan: _Scan, facts: Facts) -> None:
+    for supported_by, pattern in _STATUS_CLAIMS:
+        for match in pattern.finditer(scan.text):
+            before = scan.text[max(0, match.start() - 16):match.start()]
+            if _NEGATION.search(before) or supported_by & facts.statuses:
+                continue
+            scan.claim("status", *match.span())
 
 
 def _check_urls(scan: _Scan, facts: Facts) -> None:
@@ -426,9 +505,16 @@ def _check_urls(scan: _Scan, facts: Facts) -> None:
     scan.blank([m.span() for m in _EMAIL.finditer(scan.text)])
 
 
+_COUNTED = re.compile(r"(?:包裹|第|package|parcel|box|shipment)\s*$", re.IGNORECASE)
+"""Words before "1/2" that make it a count ("包裹 1/2", package 1 of 2), not January 2."""
+
+
 def _check_dates(scan: _Scan, facts: Facts) -> None:
     spans: list[tuple[int, int]] = []
     for match in _DATE.finditer(scan.text):
+        if match.group("na") and _COUNTED.search(scan.text[max(0, match.start() - 10):match.start()]):
+            spans.append(match.span())
+            continue
         parsed = _parse_date(match)
         if parsed is None:
             continue
@@ -583,7 +669,7 @@ def _is_claim(norm: str, hashed: bool, raw: str | None) -> bool:
 # --- correction ------------------------------------------------------------------------------------------------
 
 _KIND_NAMES: dict[ClaimKind, str] = {
-    "id": "number", "amount": "amount", "date": "date", "carrier": "carrier", "url": "link",
+    "id": "number", "amount": "amount", "date": "date", "carrier": "carrier", "url": "link", "status": "status",
 }
 
 
@@ -598,6 +684,6 @@ def correction_message(claims: list[Claim]) -> str:
         "Your answer states things the tool results do not support: "
         + "; ".join(listed)
         + ". Answer again using only facts from the tool results: copy order numbers, tracking numbers, amounts, "
-        "dates (with the right weekday), carriers and links exactly as the results give them, and leave out "
+        "dates (with the right weekday), carriers, links and statuses exactly as the results give them, and leave out "
         "anything they do not state."
     )

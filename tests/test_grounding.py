@@ -107,8 +107,9 @@ def test_invented_claims_are_caught(facts: Facts, answer: str, kind: str, text: 
         "The carrier scans parcels within 24 hours, usually by 3:45 PM, sometimes by 10am.",
         "Tracking updates can take 24-48 hours (2–3 business days).",
         "We sent a text to the phone ending in 0199 (***0199).",
-        "It left the warehouse today and should be out for delivery tomorrow.",
-        "包裹共3件，24小时内更新，下午3点前发出，今天或明天到达。",
+        "包裹共3件，24小时内更新，下午3点前发出。",
+        "包裹 1/2：Trail Tent。Package 2/2 has not shipped.",
+        "As of today, your order is in transit; tomorrow I can check again.",
         "Carriers deliver Monday to Friday; 98% of parcels arrive on time.",
         "Package #2 is a 24-hour express, the 1st of 2 packages; about 2.5 kg.",
         "Email us at help@example.com or reply here.",
@@ -222,3 +223,60 @@ def test_correction_message_lists_each_claim_once(facts: Facts) -> None:
     assert message.count('"#1043"') == 1
     assert 'carrier "FedEx"' in message and 'date "Nov 30"' in message
     assert "only" in message and "tool results" in message
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    ("It left the warehouse today and should be out for delivery tomorrow.", ["today", "tomorrow"]),
+    ("今天或明天到达。", ["今天", "明天"]),
+    ("Order #1042 will arrive tomorrow.", ["tomorrow"]),
+    ("It shipped yesterday.", []),  # Nov 24: the shipment's date
+    ("It's not out for delivery today.", ["today"]),
+])
+def test_today_and_tomorrow_about_the_package_are_dates(facts: Facts, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
+
+
+def test_arriving_tomorrow_is_grounded_when_the_estimate_is_tomorrow() -> None:
+    tomorrow = Facts.from_results([FOUND], tz=LA, today=date(2026, 11, 26))
+    assert check("Order #1042 is arriving tomorrow, Friday, Nov 27.", tomorrow) == []
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    ("Order #1042 has been delivered and signed for.", ["has been delivered"]),
+    ("A refund of $59.99 was issued on Nov 24.", ["refund of $59.99 was issued"]),
+    ("Your order was cancelled.", ["was cancelled"]),
+    ("订单已签收。", ["已签收"]),
+    ("订单已退款。", ["已退款"]),
+    ("It hasn't been delivered yet.", []),
+    ("It has not been cancelled.", []),
+    ("订单尚未签收。", []),
+])
+def test_a_status_the_results_do_not_give_is_a_claim(facts: Facts, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, facts) if c.kind == "status"] == claimed
+
+
+def test_a_status_the_results_give_is_no_claim() -> None:
+    delivered = Order.model_validate({**ORDER.model_dump(), "status": "delivered"})
+    result = {"result": "found", "disclosure": "full", "orders": [order_view(delivered, Disclosure.FULL)]}
+    assert check("Order #1042 has been delivered.", Facts.from_results([result], tz=LA, today=TODAY)) == []
+
+
+def test_every_templated_answer_about_the_demo_orders_is_grounded() -> None:
+    """The answers the offline responder writes, in both languages, pass the guard the model's answers face."""
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from assistant.answers import render_answer
+    from tools.config import MerchantInfo
+
+    demo = json.loads((Path(__file__).parent.parent / "tools" / "demo" / "orders.json").read_text())["orders"]
+    merchant = MerchantInfo(name="Demo Outfitters", timezone="America/Los_Angeles", default_region="US")
+    now = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    for data in demo:
+        result = {"result": "found", "disclosure": "full",
+                  "orders": [order_view(Order.model_validate(data), Disclosure.FULL)]}
+        facts = Facts.from_results([result], tz=LA, today=TODAY)
+        for language in ("en", "zh"):
+            answer = render_answer([result], language=language, merchant=merchant, now=now)
+            assert check(answer, facts) == [], (data["id"], language, answer)
