@@ -505,14 +505,14 @@ def _check_urls(scan: _Scan, facts: Facts) -> None:
     scan.blank([m.span() for m in _EMAIL.finditer(scan.text)])
 
 
-_COUNTED = re.compile(r"(?:包裹|第|package|parcel|box|shipment)\s*$", re.IGNORECASE)
+_COUNT_BEFORE = re.compile(r"(?:包裹|第|package|parcel|box|shipment)\s*$", re.IGNORECASE)
 """Words before "1/2" that make it a count ("包裹 1/2", package 1 of 2), not January 2."""
 
 
 def _check_dates(scan: _Scan, facts: Facts) -> None:
     spans: list[tuple[int, int]] = []
     for match in _DATE.finditer(scan.text):
-        if match.group("na") and _COUNTED.search(scan.text[max(0, match.start() - 10):match.start()]):
+        if match.group("na") and _COUNT_BEFORE.search(scan.text[max(0, match.start() - 10):match.start()]):
             spans.append(match.span())
             continue
         parsed = _parse_date(match)
