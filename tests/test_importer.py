@@ -339,3 +339,13 @@ def test_order_numbers_repeated_in_one_file_are_reported(tmp_path: Path, generic
     with OrderStore(tmp_path / "other.db") as s:
         (order,) = s.find("order_id", "D1")
         assert (order.customer.email, [i.sku for i in order.items]) == ("b@example.com", ["B"])
+
+
+def test_orders_without_what_shoppers_ask_about_are_imported_and_counted(tmp_path: Path, generic):
+    file = _orders_file(tmp_path / "thin.json", {"id": "M1"}, {"id": "M2", "status": "zzz", "email": "a@b.co"},
+                        _order("M3", "c@d.co", "A"))
+    result = import_file(tmp_path / "orders.db", file, generic)
+    assert counts(result) == (3, 0, 0, 0)
+    assert result.incomplete == 2 and result.missing["status"] == 2 and result.missing["email or phone"] == 1
+    assert "note: 2 order(s) lack what shoppers ask about: status (2)" in format_result(result, as_json=False)
+    assert json.loads(format_result(result, as_json=True))["incomplete"] == 2

@@ -18,12 +18,14 @@ import itertools
 import json
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.check import missing_minimum
 from tools.errors import RecordError, SampleError
 from tools.files import Payload, read_payload
 from tools.mapping import Mapper
@@ -65,6 +67,10 @@ class ImportResult:
     errors: list[BadRow] = field(default_factory=list)
     written: bool = False
     rejects_path: Path | None = None
+    incomplete: int = 0
+    """Orders imported without one of seed 002's minimum fields (status, email or phone, items, total, currency)."""
+    missing: dict[str, int] = field(default_factory=dict)
+    """For each minimum field, how many imported orders lack it."""
     repeated: list[str] = field(default_factory=list)
     """Order numbers (as compared: no '#', upper case) that more than one record gave, merged into one order."""
     replaced: bool = False
@@ -132,6 +138,10 @@ class _Part:
     lines: int = 0
     invalid_json: tuple[int, int, str] | None = None
     """(line in the piece, column, message) of a line that is not JSON; the piece stops there."""
+    incomplete: int = 0
+    """Orders lacking one of the minimum fields (see `tools.check.missing_minimum`)."""
+    missing: Counter[str] = field(default_factory=Counter)
+    """How many orders lack each minimum field."""
 
 
 class _NotUtf8(Exception):
@@ -178,6 +188,7 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
                 parts = iter([_map_part(mapper, records)])
         batch = stack.enter_context(stack.enter_context(OrderStore(store_path, create=True)).batch(result.replaced))
         seen_records = seen_lines = 0
+        lacking: Counter[str] = Counter()
         for part in parts:
             if part.invalid_json is not None:
                 line, column, message = part.invalid_json
@@ -189,6 +200,8 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
                 result.errors.append(BadRow(seen_records + index, where, field_name, reason, record))
             if skip_invalid or not result.errors:  # after a bad row only checking goes on: it will roll back
                 batch.write(part.rows)
+            result.incomplete += part.incomplete
+            lacking.update(part.missing)
             seen_records += part.records
             seen_lines += part.lines
         result.errors.sort(key=lambda bad: bad.index)
@@ -197,6 +210,7 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
             batch.rollback()
     counts = batch.counts()
     result.repeated = sorted(batch.repeated)
+    result.missing = dict(lacking.most_common())
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
     result.written = not batch.rolled_back
 
@@ -210,6 +224,10 @@ def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None
         part.bad.append((index, None, error.field, error.reason, records[index]))
     covered: set[int] = set()
     for order, sources in zip(mapped.orders, mapped.sources, strict=True):
+        lacking = [name for name in missing_minimum(order) if name != "id"]
+        if lacking:
+            part.incomplete += 1
+            part.missing.update(lacking)
         try:
             part.rows.append(order_row(order))
         except ValueError:
@@ -358,6 +376,9 @@ def format_result(result: ImportResult, as_json: bool) -> str:
             out["errors"] = [{"where": b.where, "field": b.field, "reason": b.reason} for b in result.errors]
         if result.repeated:
             out["repeated_order_numbers"] = result.repeated
+        if result.incomplete:
+            out["incomplete"] = result.incomplete
+            out["missing"] = result.missing
         return json.dumps(out, ensure_ascii=False)
     lines = [", ".join(f"{n} {name}" for name, n in counts.items())]
     if result.errors and not result.written:
@@ -366,6 +387,10 @@ def format_result(result: ImportResult, as_json: bool) -> str:
     elif result.errors:
         lines.append(f"{result.file}: {len(result.errors)} bad row(s) skipped, written to {result.rejects_path}:")
     lines.extend(f"  {bad}" for bad in result.errors)
+    if result.incomplete and result.written:
+        fields = ", ".join(f"{name} ({n})" for name, n in result.missing.items())
+        lines.append(f"note: {result.incomplete} order(s) lack what shoppers ask about: {fields}; "
+                     "`order-assistant mapping check` on the file shows which")
     if result.repeated:
         shown = ", ".join(result.repeated[:10]) + (f" (+{len(result.repeated) - 10} more)" if len(result.repeated) > 10
                                                    else "")
