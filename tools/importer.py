@@ -376,7 +376,7 @@ def format_result(result: ImportResult, as_json: bool) -> str:
             out["errors"] = [{"where": b.where, "field": b.field, "reason": b.reason} for b in result.errors]
         if result.repeated:
             out["repeated_order_numbers"] = result.repeated
-        if result.incomplete:
+        if result.incomplete and result.written:
             out["incomplete"] = result.incomplete
             out["missing"] = result.missing
         return json.dumps(out, ensure_ascii=False)
