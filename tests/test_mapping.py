@@ -313,3 +313,15 @@ def test_amounts_are_written_with_every_digit_and_no_exponent():
     big, small = (compile_mapping(mapper).map_one({"id": "1", "total": t}) for t in (1e21, "1E-7"))
     assert big.model_dump(mode="json")["total"] == "1000000000000000000000"
     assert small.model_dump(mode="json")["total"] == "0.0000001"
+
+
+def test_a_value_that_cannot_be_converted_names_its_nested_field():
+    mapper = compile_mapping(load_mapping_text(
+        "order: {id: id, customer: {phone: {path: tel, transform: int}}, "
+        "items: {each: lines, fields: {sku: sku, quantity: qty}}}\n", "m.yaml"))
+    result = mapper.map_records([{"id": "1", "lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": "one"}]},
+                                 {"id": "2", "tel": "x"}])
+    assert [(e.record, e.field, e.reason) for e in result.errors] == [
+        (0, "items[].quantity", "'one' is not a whole number"),
+        (1, "customer.phone", "'x' is not a whole number"),
+    ]

@@ -274,14 +274,14 @@ def _compile_source(spec: ValueSpec, key: str, env: Env, prefix: Prefix) -> Emit
 
 
 def _compile_object(
-    raw: Any, key: str, model: type[BaseModel], env: Env, prefix: Prefix, optional: bool
+    raw: Any, key: str, model: type[BaseModel], env: Env, prefix: Prefix, optional: bool, path: str = ""
 ) -> Emit:
     """Code building the dict of a nested model (customer, shipping_address, a list element); an optional one with
     no value at all is None."""
     if not isinstance(raw, dict):
         env.error(key, f"expected a mapping of {model.__name__} fields ({', '.join(model.model_fields)})")
         return _emit_none
-    fields = compile_fields(raw, key, model, env, prefix)
+    fields = compile_fields(raw, key, model, env, prefix, path)
 
     def emit(g: Gen, node: str, out: str) -> None:
         _emit_dict(g, node, out, fields)
@@ -304,8 +304,10 @@ def _emit_dict(g: Gen, node: str, out: str, fields: list[tuple[str, Emit]]) -> N
 
 
 def compile_fields(
-    raw: dict[str, Any], key: str, model: type[BaseModel], env: Env, prefix: Prefix
+    raw: dict[str, Any], key: str, model: type[BaseModel], env: Env, prefix: Prefix, path: str = ""
 ) -> list[tuple[str, Emit]]:
+    """Each field's code. `path` is where the model sits in the order ("items[]."): a nested field's code first
+    names it there, so a value that cannot be converted is reported as "items[].quantity", not "items"."""
     schema = _fields_of(model)
     out: list[tuple[str, Emit]] = []
     for name, spec in raw.items():
@@ -316,20 +318,29 @@ def compile_fields(
         kind, submodel = schema[name]
         if kind == "list":
             assert submodel is not None
-            out.append((name, _compile_list(spec, sub, submodel, env, prefix)))
+            emit = _compile_list(spec, sub, submodel, env, prefix, f"{path}{name}[].")
         elif kind == "object":
             assert submodel is not None
             optional = model.model_fields[name].default is None
-            out.append((name, _compile_object(spec, sub, submodel, env, prefix, optional)))
+            emit = _compile_object(spec, sub, submodel, env, prefix, optional, f"{path}{name}.")
         else:
-            out.append((name, compile_value(spec, sub, kind, env, prefix)))
+            emit = compile_value(spec, sub, kind, env, prefix)
+        out.append((name, _named(emit, f"{path}{name}") if path else emit))
     return out
+
+
+def _named(emit: Emit, label: str) -> Emit:
+    def named(g: Gen, node: str, out: str) -> None:
+        g.line(f"field = {label!r}")
+        emit(g, node, out)
+
+    return named
 
 
 _LIST_KEYS = {"each", "where", "fields", "unique_by"}
 
 
-def _compile_list(raw: Any, key: str, model: type[BaseModel], env: Env, prefix: Prefix) -> Emit:
+def _compile_list(raw: Any, key: str, model: type[BaseModel], env: Env, prefix: Prefix, path: str = "") -> Emit:
     """Code mapping each element of a source list (or a single object) to a dict of `model`'s fields."""
     if not isinstance(raw, dict) or "each" not in raw or "fields" not in raw:
         env.error(key, "a list field needs 'each' (where the list is) and 'fields' (how to map one element)")
@@ -347,7 +358,7 @@ def _compile_list(raw: Any, key: str, model: type[BaseModel], env: Env, prefix: 
     if not isinstance(raw["fields"], dict):
         env.error(f"{key}.fields", f"expected a mapping of {model.__name__} fields")
         return _emit_empty_list
-    fields = compile_fields(raw["fields"], f"{key}.fields", model, env, element_prefix)
+    fields = compile_fields(raw["fields"], f"{key}.fields", model, env, element_prefix, path)
     unique_by = raw.get("unique_by")
     if unique_by is not None and unique_by not in model.model_fields:
         env.error(f"{key}.unique_by", f"not a field of {model.__name__}")

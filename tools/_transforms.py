@@ -210,7 +210,10 @@ def to_int(value: Any) -> int | None:
         raise ValueError(f"{value!r} is not a whole number")
     if isinstance(value, int):
         return value
-    amount = to_decimal(value)
+    try:
+        amount = to_decimal(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
     if amount is None or amount != amount.to_integral_value():
         raise ValueError(f"{value!r} is not a whole number")
     return int(amount)
