@@ -132,3 +132,16 @@ def test_an_unclosed_quote_in_a_csv_is_an_error_at_its_row_not_a_swallowed_file(
     assert main(["import", str(sample), "--preset", "generic", "--store", str(tmp_path / "orders.db")]) == 2
     assert "line 6" in capsys.readouterr().err
     assert not (tmp_path / "orders.db").exists()
+
+
+def test_numbers_are_written_with_the_decimals_their_cell_format_shows(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Order No.", "Price", "Order Amount", "Buyer Mobile No.", "Quantity"])
+    sheet.append(["SO1", 59, 35.5, 13800138000, 2])
+    for cell, fmt in zip(sheet[2], ("@", "0.00", "#,##0.00", "0", "General"), strict=True):
+        cell.number_format = fmt
+    book.save(tmp_path / "formats.xlsx")
+    (record,) = read_payload(tmp_path / "formats.xlsx").data
+    assert record == {"Order No.": "SO1", "Price": "59.00", "Order Amount": "35.50",
+                      "Buyer Mobile No.": "13800138000", "Quantity": "2"}

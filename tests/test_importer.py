@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -349,3 +350,20 @@ def test_orders_without_what_shoppers_ask_about_are_imported_and_counted(tmp_pat
     assert result.incomplete == 2 and result.missing["status"] == 2 and result.missing["email or phone"] == 1
     assert "note: 2 order(s) lack what shoppers ask about: status (2)" in format_result(result, as_json=False)
     assert json.loads(format_result(result, as_json=True))["incomplete"] == 2
+
+
+def _die(bounds: tuple[int, int]) -> None:
+    os._exit(3)  # a worker killed mid-import (out of memory, a signal)
+
+
+def test_a_worker_that_dies_does_not_hang_the_import_it_is_redone_in_one_process(tmp_path: Path, generic,
+                                                                                 monkeypatch, caplog):
+    file = tmp_path / "big.json"
+    _big_jsonl(tmp_path / "rows.jsonl", 300)
+    file.write_text(json.dumps([json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]))
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(importer, "_records_part", _die)
+    with caplog.at_level("WARNING", logger="order_assistant.importer"):
+        result = import_file(tmp_path / "orders.db", file, generic, workers=2)
+    assert counts(result) == (300, 0, 0, 0) and result.written
+    assert "an import worker died" in caplog.text

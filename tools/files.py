@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -141,9 +142,9 @@ def _xlsx(raw: bytes, path: Path) -> Payload:
         raise SampleError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         sheet = book.active or book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = ([_cell(c.value, getattr(c, "number_format", None)) for c in row] for row in sheet.iter_rows())
         header = next(rows, None)
-        names = [_cell(h) or "" for h in header or ()]
+        names = [h or "" for h in header or ()]
         if not any(names):
             raise SampleError(f"{path}: row 1 of sheet {sheet.title!r}: a spreadsheet needs a header row")
         dupes = {n for n in names if names.count(n) > 1 and n}
@@ -151,8 +152,7 @@ def _xlsx(raw: bytes, path: Path) -> Payload:
             raise SampleError(f"{path}: row 1: duplicate column {sorted(dupes)[0]!r}")
         records: list[Any] = []
         lines: list[int] = []
-        for number, row in enumerate(rows, start=2):
-            cells = [_cell(c) for c in row]
+        for number, cells in enumerate(rows, start=2):
             if not any(cells):
                 continue
             if any(c for n, c in zip(names, cells, strict=False) if not n) or any(cells[len(names):]):
@@ -164,12 +164,15 @@ def _xlsx(raw: bytes, path: Path) -> Payload:
     return Payload(records, "xlsx", lines, unit="row")
 
 
-def _cell(value: Any) -> str | None:
-    """A spreadsheet cell as the text a CSV export would hold, or None when empty."""
+def _cell(value: Any, number_format: str | None = None) -> str | None:
+    """A spreadsheet cell as the text a CSV export would hold, or None when empty: a number with its format's
+    decimals ("59.00" under 0.00), else whole numbers without ".0"."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float) and (places := _decimals(number_format)) is not None:
+        return f"{value:.{places}f}"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, datetime):
@@ -178,3 +181,15 @@ def _cell(value: Any) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+def _decimals(number_format: str | None) -> int | None:
+    """Decimal places a fixed number format shows ("0.00", "#,##0.00", '"$"#,##0.000'), None for General, text,
+    percentages, dates and scientific formats."""
+    if not number_format or number_format == "General":
+        return None
+    section = number_format.split(";")[0]
+    if any(mark in section for mark in ("%", "E+", "E-", "@", "y", "m", "d", "h", "s")):
+        return None
+    found = re.search(r"0\.(0+)", section)
+    return len(found.group(1)) if found else (0 if "0" in section else None)

@@ -16,10 +16,13 @@ import dataclasses
 import gc
 import itertools
 import json
+import logging
 import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +35,8 @@ from tools.mapping import Mapper
 from tools.store import OrderRow, OrderStore, order_row
 
 __all__ = ["BadRow", "ImportResult", "format_result", "import_file", "rejects_path_for"]
+
+log = logging.getLogger("order_assistant.importer")
 
 PARALLEL_FROM = 50_000
 """Payloads with fewer records are mapped in this process: starting workers costs more than it saves."""
@@ -117,6 +122,11 @@ def import_file(
             except _NotUtf8:
                 result = ImportResult(file, replaced=replace)  # GB18030: read it whole, like any other file
                 _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=False)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): nothing was committed; import again in this process.
+                log.warning("an import worker died; importing %s in one process", file)
+                result = ImportResult(file, replaced=replace)
+                _import(result, store_path, mapper, skip_invalid, 1, split_jsonl=False)
     finally:
         if not existed and not result.written:
             for leftover in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
@@ -157,9 +167,8 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
     with ExitStack() as stack:
         # Workers are forked before the store is opened: a child must not inherit a live SQLite connection.
         if parallel and split_jsonl and not mapper.grouped and _splittable(file):
-            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
-                count, initializer=_init_worker, initargs=(mapper, [], None)))
-            parts: Iterator[_Part] = pool.imap(_jsonl_part, _pieces(file, count))
+            pool = stack.enter_context(_workers(count, mapper, [], None))
+            parts: Iterator[_Part] = pool.map(_jsonl_part, _pieces(file, count))
         else:
             payload = read_payload(file)
             try:
@@ -169,21 +178,19 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
             if parallel and len(records) >= PARALLEL_FROM and mapper.grouped:
                 # Rows are grouped into orders here (one pass over the keys); workers map ranges of the orders.
                 groups, missing = mapper.group_rows(records)
-                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
-                    count, initializer=_init_worker, initargs=(mapper, records, groups)))
+                pool = stack.enter_context(_workers(count, mapper, records, groups))
                 size = max(1, -(-len(groups) // (count * 8)))
                 keyless = _Part([], [(e.record or 0, None, e.field, e.reason, records[e.record or 0]) for e in missing],
                                 0)
-                parts = itertools.chain([keyless], pool.imap(_groups_part, [(i, min(i + size, len(groups)))
-                                                                            for i in range(0, len(groups), size)]))
+                parts = itertools.chain([keyless], pool.map(_groups_part, [(i, min(i + size, len(groups)))
+                                                                           for i in range(0, len(groups), size)]))
             elif parallel and len(records) >= PARALLEL_FROM:
                 # Forked workers share the parsed records and the compiled mapper (closures, not picklable)
                 # with this process; only ranges go out and only finished rows come back.
-                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(
-                    count, initializer=_init_worker, initargs=(mapper, records, None)))
+                pool = stack.enter_context(_workers(count, mapper, records, None))
                 size = -(-len(records) // (count * 8))
-                parts = pool.imap(_records_part, [(i, min(i + size, len(records)))
-                                                  for i in range(0, len(records), size)])
+                parts = pool.map(_records_part, [(i, min(i + size, len(records)))
+                                                 for i in range(0, len(records), size)])
             else:
                 parts = iter([_map_part(mapper, records)])
         batch = stack.enter_context(stack.enter_context(OrderStore(store_path, create=True)).batch(result.replaced))
@@ -246,6 +253,13 @@ def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None
 
 _job: tuple[Mapper, list[Any], list[list[int]] | None] | None = None
 """Set only in a worker process, by its initializer."""
+
+
+def _workers(count: int, mapper: Mapper, records: list[Any], groups: list[list[int]] | None) -> ProcessPoolExecutor:
+    """Forked workers sharing the compiled mapper (closures, not picklable) and the parsed records with this
+    process. A worker that dies breaks the pool (BrokenProcessPool) instead of leaving the import waiting."""
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
+                               initargs=(mapper, records, groups))
 
 
 def _init_worker(mapper: Mapper, records: list[Any], groups: list[list[int]] | None) -> None:
