@@ -212,6 +212,12 @@ def test_a_signed_in_chinese_mobile_without_its_country_code_finds_its_orders():
     ("order 1042 please", {"order_id": "1042", "email": "jane@example.com"}, False),
     ("order 1042 please", {"order_id": "1042", "postal_code": "94103"}, False),
     ("my number ends 0199", {"order_id": "1042", "phone": "+14155550199"}, False),
+    # Whole tokens only: an email inside a longer one, a postal code inside a phone number.
+    ("order 1042, I am not.jane@example.community", {"order_id": "1042", "email": "jane@example.com"}, False),
+    ("order 1042, call me at 612-941-0399", {"order_id": "1042", "postal_code": "94103"}, False),
+    ("order 1042, zip 94103-1234", {"order_id": "1042", "postal_code": "94103"}, True),  # ZIP+4
+    ("order ＃１０４２ email ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+     {"order_id": "＃１０４２", "email": "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"}, True),
 ])
 def test_contact_details_verify_only_when_the_shopper_wrote_them(said, args, verified):
     ctx = LookupContext(ListSource(ORDERS), MerchantInfo(default_region="US"), PolicyConfig(), Session(),
@@ -219,3 +225,15 @@ def test_contact_details_verify_only_when_the_shopper_wrote_them(said, args, ver
     result = TOOL.call(ctx, json.dumps(args))
     assert result["result"] == ("found" if verified else "verification_needed")
     assert ctx.session.failed_attempts == 0
+
+
+def test_the_same_wrong_details_again_are_not_another_failed_attempt():
+    session = Session()
+    for _ in range(3):
+        result, _ = run({"order_id": "1042", "email": "wrong@example.com"}, session=session)
+        assert result["result"] == "no_match"
+    assert session.failed_attempts == 1
+    result, _ = run({"order_id": "1042", "email": "Wrong@Example.com "}, session=session)  # the same, written apart
+    assert session.failed_attempts == 1
+    run({"order_id": "1042", "email": "other@example.com"}, session=session)
+    assert session.failed_attempts == 2

@@ -4,6 +4,7 @@ what a prompt says."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -38,6 +39,8 @@ class Session(BaseModel):
     """An email the merchant vouched for (a signed widget token; the CLI's --verified-email)."""
     verified_phone: str | None = None
     failed_attempts: int = 0
+    failed_lookups: list[str] = Field(default_factory=list)
+    """The details of each failed attempt (normalised): the same details again are not another attempt."""
     disclosed: list[str] = Field(default_factory=list)
     """Order ids disclosed so far, in order."""
 
@@ -56,17 +59,29 @@ class LookupContext:
     data, cannot verify anything. None (a merchant's own `lookup` command): arguments are taken as given."""
 
     def from_shopper(self, kind: str, value: str | None) -> str | None:
-        """`value` when the shopper wrote it (see `shopper_text`), else None."""
+        """`value` when the shopper wrote it (see `shopper_text`), else None. Whole tokens only: an email inside a
+        longer one, or a postal code inside a phone number, was not written."""
         if not value or self.shopper_text is None:
             return value
         said = unicodedata.normalize("NFKC", self.shopper_text)
         if kind == "email":
-            return value if value.strip().casefold() in said.casefold() else None
+            wanted = value.strip().casefold()
+            return value if any(m.group().casefold() == wanted for m in _EMAIL_TOKEN.finditer(said)) else None
         if kind == "phone":
             tail = last7(value)
-            return value if tail and tail in re.sub(r"\D", "", said) else None
-        wanted = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value)).upper()
-        return value if wanted and wanted in re.sub(r"[\s-]", "", said).upper() else None
+            runs = (re.sub(r"\D", "", m.group()) for m in _PHONE_TOKEN.finditer(said))
+            return value if tail and any(run.endswith(tail) for run in runs) else None
+        wanted = re.sub(r"[\s-]", "", value).upper()
+        if not wanted:
+            return None
+        # The characters in order, spaces or dashes allowed between them ("3511 LX", "SW1A-1AA"), as a whole token.
+        pattern = r"[\s-]?".join(map(re.escape, wanted))
+        found = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", said, re.IGNORECASE)
+        return value if found else None
+
+
+_EMAIL_TOKEN = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_TOKEN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 
 def _result(kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -101,8 +116,12 @@ def _found(orders: list[Order], disclosure: Disclosure, ctx: LookupContext) -> d
     return out
 
 
-def _failed(ctx: LookupContext) -> dict[str, Any]:
-    ctx.session.failed_attempts += 1
+def _failed(ctx: LookupContext, details: str) -> dict[str, Any]:
+    """A failed attempt, counted once per set of details: a shopper (or a model) sending the same wrong details
+    again learns nothing new, so it costs no second attempt."""
+    if details not in ctx.session.failed_lookups:
+        ctx.session.failed_lookups.append(details)
+        ctx.session.failed_attempts += 1
     left = ctx.policy.max_failed_attempts - ctx.session.failed_attempts
     if left <= 0:
         return _locked()
@@ -139,6 +158,10 @@ def lookup_orders(
       postal_code: Shipping postal code, to confirm an order number.
       signed_in: True to list the signed-in shopper's own orders.
     """
+    # Full-width forms (＃１０４８, ＋８６…) as the shopper may have typed them, read as ASCII.
+    order_id, email, phone, ref_id, postal_code = (
+        unicodedata.normalize("NFKC", v) if isinstance(v, str) else v
+        for v in (order_id, email, phone, ref_id, postal_code))
     if not (order_id or email or phone or ref_id or signed_in):
         raise ToolArgumentError("give at least one of order_id, email, phone or ref_id, or signed_in")
     if ctx.session.failed_attempts >= ctx.policy.max_failed_attempts:
@@ -196,7 +219,9 @@ def _by_order_number(
         return _found(verified, Disclosure.FULL, ctx)
     if factors:
         # Not found and found-but-not-matching are the same answer, and both count as a failed attempt.
-        return _failed(ctx)
+        details = json.dumps([wanted, (email or "").strip().casefold(), sorted(phones),
+                              re.sub(r"[\s-]", "", postal_code or "").upper()])
+        return _failed(ctx, details)
     if ctx.policy.verification == "order_number":
         if candidates:
             return _found(candidates, Disclosure.STATUS, ctx)
