@@ -121,6 +121,10 @@ def _phone(text: _Text, region: str | None) -> str | None:
             return "+86" + "".join(cn.groups())
     for match in phonenumbers.PhoneNumberMatcher(text.text, (region or "ZZ").upper()):
         text.take(match.start, match.end)
+        raw = match.raw_string.strip()
+        if (region or "").upper() != "CN" and raw[:1] == "1" and _CN_MOBILE.fullmatch(raw):
+            # "15028889999" is a US number and a Chinese mobile alike: the digits go to the tool, which tries both.
+            return re.sub(r"\D", "", raw)
         return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     # Chinese mobiles are written without +86; read them as such whatever the merchant's region.
     for cn in _CN_MOBILE.finditer(text.text):

@@ -130,8 +130,10 @@ def test_a_phone_is_not_an_order_number_and_vice_versa() -> None:
     assert extract_slots("4155550199", "US", "second_factor") == {"phone": "+14155550199"}
     assert extract_slots("94103", "US", "second_factor") == {"postal_code": "94103"}
     assert extract_slots("94103", "US", None) == {}
-    # an 11-digit US number with its country code is not read as a Chinese mobile
-    assert extract_slots("14155550199", "US", "second_factor") == {"phone": "+14155550199"}
+    # 11 bare digits starting with 1 are a US number with its country code and maybe a Chinese mobile: they go to
+    # the tool as written, which tries the US reading first, then the Chinese one
+    assert extract_slots("14155550199", "US", "second_factor") == {"phone": "14155550199"}
+    assert extract_slots("order 1001, phone 15028889999", "US") == {"order_id": "1001", "phone": "15028889999"}
 
 
 def test_a_possible_number_the_metadata_calls_invalid_is_still_a_phone() -> None:
