@@ -145,3 +145,11 @@ def test_numbers_are_written_with_the_decimals_their_cell_format_shows(tmp_path)
     (record,) = read_payload(tmp_path / "formats.xlsx").data
     assert record == {"Order No.": "SO1", "Price": "59.00", "Order Amount": "35.50",
                       "Buyer Mobile No.": "13800138000", "Quantity": "2"}
+
+
+def test_json_lines_end_only_at_newlines_so_unicode_line_separators_stay_in_their_strings(tmp_path):
+    sample = tmp_path / "orders.jsonl"
+    sample.write_text('{"id": "1", "note": "a\u2028b\u0085c"}\r\n{"id": "2"}\n', encoding="utf-8")
+    payload = read_payload(sample)
+    assert [r["id"] for r in payload.data] == ["1", "2"] and payload.lines == [1, 2]
+    assert payload.data[0]["note"] == "a\u2028b\u0085c"

@@ -14,7 +14,7 @@ from typing import Any
 
 from tools.errors import SampleError
 
-__all__ = ["Payload", "read_payload"]
+__all__ = ["Payload", "jsonl_lines", "read_payload"]
 
 
 @dataclass
@@ -86,7 +86,8 @@ def _parse(raw: bytes, path: Path) -> Payload:
 def _jsonl(text: str, path: Path) -> Payload:
     records: list[Any] = []
     lines: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: U+2028 and its kin are valid inside a JSON string, where splitlines() would cut.
+    for number, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -95,6 +96,14 @@ def _jsonl(text: str, path: Path) -> Payload:
             raise SampleError(f"{path}: line {number}, column {exc.colno}: invalid JSON ({exc.msg})") from None
         lines.append(number)
     return Payload(records, "jsonl", lines)
+
+
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of JSON Lines text: split at \n (and \r\n), never at the other Unicode line breaks."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def _csv(text: str, path: Path) -> Payload:

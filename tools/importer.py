@@ -30,7 +30,7 @@ from typing import Any
 
 from tools.check import missing_minimum
 from tools.errors import RecordError, SampleError
-from tools.files import Payload, read_payload
+from tools.files import Payload, jsonl_lines, read_payload
 from tools.mapping import Mapper
 from tools.store import OrderRow, OrderStore, order_row
 
@@ -324,7 +324,7 @@ def _jsonl_part(piece: tuple[str, int, int]) -> _Part:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise _NotUtf8(path) from None
-    lines = text.splitlines()
+    lines = jsonl_lines(text)
     records: list[Any] = []
     numbers: list[int] = []
     for number, line in enumerate(lines, start=1):
