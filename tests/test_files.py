@@ -55,6 +55,7 @@ def sobot_workbook(path: Path, rows: list[list[str]] | None = None) -> Path:
 def test_a_workbook_reads_as_the_csv_export_of_its_sheet(tmp_path):
     xlsx = read_payload(sobot_workbook(tmp_path / "orders.xlsx"))
     csv_payload = read_payload(SAMPLES / "sobot.csv")
+    assert read_payload(sobot_workbook(tmp_path / "misnamed.csv")).data == xlsx.data  # found by its content
     assert (xlsx.kind, xlsx.unit) == ("xlsx", "row")
     assert xlsx.lines == csv_payload.lines  # the header is row 1 and line 1 alike
     for mine, theirs in zip(xlsx.data, csv_payload.data, strict=True):
@@ -153,3 +154,12 @@ def test_json_lines_end_only_at_newlines_so_unicode_line_separators_stay_in_thei
     payload = read_payload(sample)
     assert [r["id"] for r in payload.data] == ["1", "2"] and payload.lines == [1, 2]
     assert payload.data[0]["note"] == "a\u2028b\u0085c"
+
+
+def test_a_number_too_long_for_a_number_cell_is_an_error_not_lost_digits(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Order No.", "Tracking No."])
+    book.active.append(["SO1", 9400111899223197428490.0])
+    book.save(tmp_path / "long.xlsx")
+    with pytest.raises(SampleError, match=r"row 2, column 2: the number 9\.40011e\+21 is too long"):
+        read_payload(tmp_path / "long.xlsx")

@@ -66,7 +66,7 @@ def _parse(raw: bytes, path: Path) -> Payload:
     suffix = path.suffix.lower()
     if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file, whatever its name
         raise SampleError(f"{path}: an Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV")
-    if suffix in (".xlsx", ".xlsm") or (raw.startswith(b"PK\x03\x04") and suffix not in (".json", ".jsonl", ".csv")):
+    if suffix in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):  # a zip file is never text: a workbook
         return _xlsx(raw, path)
     # Anything else is text, whatever its name: platforms export tab-separated text as ".xls".
     text = _decode(raw, path)
@@ -151,7 +151,7 @@ def _xlsx(raw: bytes, path: Path) -> Payload:
         raise SampleError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         sheet = book.active or book.worksheets[0]
-        rows = ([_cell(c.value, getattr(c, "number_format", None)) for c in row] for row in sheet.iter_rows())
+        rows = (_cells(row, number, path) for number, row in enumerate(sheet.iter_rows(), start=1))
         header = next(rows, None)
         names = [h or "" for h in header or ()]
         if not any(names):
@@ -171,6 +171,19 @@ def _xlsx(raw: bytes, path: Path) -> Payload:
     finally:
         book.close()
     return Payload(records, "xlsx", lines, unit="row")
+
+
+def _cells(row: Any, number: int, path: Path) -> list[str | None]:
+    out: list[str | None] = []
+    for column, cell in enumerate(row, start=1):
+        value = cell.value
+        if isinstance(value, float) and abs(value) >= 1e15:
+            # A spreadsheet keeps 15 significant digits of a number: a longer one (a tracking number typed into a
+            # number cell) has already lost digits, and no reading can bring them back.
+            raise SampleError(f"{path}: row {number}, column {column}: the number {value:g} is too long to keep "
+                              "every digit in a number cell; format the column as text and enter it again")
+        out.append(_cell(value, getattr(cell, "number_format", None)))
+    return out
 
 
 def _cell(value: Any, number_format: str | None = None) -> str | None:
