@@ -204,3 +204,9 @@ def test_sample_passes_mapping_check(sobot: Mapper, samples: Path) -> None:
 def test_sample_canonical_json(sobot: Mapper, samples: Path, snapshot: SnapshotAssertion) -> None:
     orders = sobot.map_records(read_payload(samples / "sobot.csv").data).orders
     assert json.dumps([o.model_dump(mode="json") for o in orders], ensure_ascii=False, indent=2) == snapshot
+
+
+def test_a_bad_order_level_value_is_blamed_on_the_row_that_has_it(sobot: Mapper) -> None:
+    rows = [row(**{"Product SKU": "A"}), row(**{"Product SKU": "B"}), row(**{"Product SKU": "C", "Order Time": "soon"})]
+    mapped = sobot.map_records(rows)
+    assert [(e.record, e.field) for e in mapped.errors] == [(2, "created_at")]

@@ -134,7 +134,7 @@ class Mapper:
                 data = self._build(node, Context(node, rows, label_notes))
                 order = self._finish(data)
             except RecordError as exc:
-                result.errors.append(exc.at(indices[0]))
+                result.errors.append(exc.at(self._culprit(indices, rows, exc.field)))
             except (ValueError, TypeError, ArithmeticError) as exc:  # a transform's own error
                 result.errors.append(RecordError("record", str(exc), indices[0]))
             else:
@@ -142,6 +142,23 @@ class Mapper:
                 result.sources.append(indices)
         result.unknown_labels = label_notes or []
         return result
+
+    def _culprit(self, indices: list[int], rows: list[Any] | None, field: str) -> int:
+        """The row to blame for an order's error: with several rows, the first whose own value of `field` fails
+        (an order-level value read from the merged rows may come from any of them), else the order's first row."""
+        if not rows or len(rows) < 2:
+            return indices[0]
+        for index, row in zip(indices, rows, strict=True):
+            if not isinstance(row, dict):
+                continue
+            try:
+                self._build(row, Context(row, [row]))
+            except RecordError as exc:
+                if exc.field == field:
+                    return index
+            except (ValueError, TypeError, ArithmeticError):
+                continue
+        return indices[0]
 
     def map_payload(self, payload: Any, notes: bool = False) -> Mapped:
         return self.map_records(self.records(payload), notes=notes)
