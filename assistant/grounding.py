@@ -420,6 +420,7 @@ def check(answer: str, facts: Facts, *, language: str | None = None) -> list[Cla
     scan = _Scan(answer)
     _check_urls(scan, facts)
     _check_relative_days(scan, facts)
+    _check_spans(scan, facts)
     _check_statuses(scan, facts)
     _check_dates(scan, facts)
     scan.blank([m.span() for m in _TIME.finditer(scan.text)])
@@ -457,7 +458,39 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"cancelled", "canceled"}), re.compile(
         r"(?<![a-z])(?:has|have|had|was|were|is|are|been)\s+(?:been\s+)?cancell?ed(?![a-z])|已(?:被)?取消",
         re.IGNORECASE)),
+    (frozenset({"delivered"}), re.compile(
+        r"(?<![a-z])(?:has|have|had)\s+arrived(?!\s+(?:at|in)\b)|(?:was|were|been)\s+signed\s+for", re.IGNORECASE)),
+    (frozenset({"refunded", "returned"}), re.compile(r"(?<![a-z])refunded\s+(?:you|your)(?![a-z])", re.IGNORECASE)),
+    (frozenset({"out_for_delivery"}), re.compile(
+        r"(?<![a-z])(?:is|are|was|'s)\s+(?:now\s+)?out\s+for\s+delivery|正在派送|派送中", re.IGNORECASE)),
+    (frozenset({"returned_to_sender", "returned"}), re.compile(
+        r"(?<![a-z])returned\s+to\s+(?:the\s+)?sender|退回(?:给)?发件人|已退回", re.IGNORECASE)),
+    # Left the warehouse: any state of a package on its way or past it (a label alone is not shipping).
+    (frozenset({"shipped", "partially_shipped", "delivered", "in_transit", "out_for_delivery", "delivery_attempted",
+                "available_for_pickup", "exception", "returned_to_sender", "returned"}), re.compile(
+        r"(?<![a-z])(?:has|have|had|was|were|is|been)\s+(?:been\s+)?(?:shipped|dispatched)(?![a-z])"
+        r"|(?<![a-z])is\s+on\s+its\s+way|已发货|已发出", re.IGNORECASE)),
+    # Paid: every order status past payment.
+    (frozenset({"processing", "partially_shipped", "shipped", "delivered", "refunded", "returned"}), re.compile(
+        r"(?<![a-z])payment(?:\s+for\s+\S+(?:\s+#?\S+)?)?\s+(?:was|has\s+been|is)\s+(?:received|confirmed)"
+        r"|(?<![a-z])(?:has|have)\s+been\s+paid|已付款|已支付", re.IGNORECASE)),
 ]
+# "in 2 days", "within 3 days", "next week", "this week" about the package: a span a result's date must fall in.
+_SPAN = re.compile(
+    r"(?<![a-z])(?:(?P<in>in|within)\s+(?P<n>\d+|a|one|two|three|four|five|six|seven)\s+(?:business\s+)?days?"
+    r"|(?P<week>next|this)\s+week)(?![a-z])",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+# "arrives Monday", "delivered on Tuesday": the weekday of a delivery is a date near today.
+_DELIVERY_WEEKDAY = re.compile(
+    rf"(?<![a-z])(?P<verb>arriv\w*|deliver\w*|due|expected|expect\s+it|estimated)\s+"
+    rf"(?:on\s+|by\s+|this\s+|next\s+|around\s+|until\s+)?(?P<wd>{_WD_EN})(?![a-z])"
+    # A weekday with its date ("Monday, Aug 31") is checked as that date.
+    r"(?!\s*,?\s*(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d))"
+    r"(?!\s*(?:-|–|—|~|to\b|through\b|thru\b))",  # "Monday to Friday": delivery days, not a date
+    re.IGNORECASE,
+)
 _NEGATION = re.compile(r"(?:not|n't|never|no longer|yet to|未|没|尚|不)\W*\w*\W*$", re.IGNORECASE)
 
 
@@ -481,6 +514,38 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
         if day not in facts.result_dates:
             scan.claim("date", *match.span())
     scan.blank(spans)
+
+
+def _check_spans(scan: _Scan, facts: Facts) -> None:
+    if facts.today is None:
+        return
+    today = facts.today
+    for match in _SPAN.finditer(scan.text):
+        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
+            continue
+        if match.group("week"):
+            monday = today - timedelta(days=today.weekday())
+            first = monday + timedelta(days=7) if match.group("week").casefold() == "next" else today
+            last = monday + timedelta(days=13 if match.group("week").casefold() == "next" else 6)
+        else:
+            n = match.group("n").casefold()
+            days = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+            # "in 2 days" is about the day after tomorrow, give or take one; "within 2 days" any day until then.
+            # Business days stretch either over a weekend.
+            slack = 3 if "business" in match.group().casefold() else 1
+            within = match.group("in").casefold() == "within"
+            first = today if within else today + timedelta(days=days - 1)
+            last = today + timedelta(days=days + slack)
+        if not any(first <= d <= last for d in facts.result_dates):
+            scan.claim("date", *match.span())
+    for match in _DELIVERY_WEEKDAY.finditer(scan.text):
+        weekday = _weekday(match.group("wd"))
+        past = match.group("verb").casefold().endswith("ed") and match.group("verb").casefold() != "expected"
+        window = [today - timedelta(days=k) for k in range(8)] if past else [today + timedelta(days=k)
+                                                                            for k in range(14)]
+        if not any(d in facts.result_dates and d.weekday() == weekday for d in window):
+            scan.claim("date", *match.span("wd"))
+        scan.blank([match.span("wd")])
 
 
 def _check_statuses(scan: _Scan, facts: Facts) -> None:

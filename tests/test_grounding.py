@@ -280,3 +280,34 @@ def test_every_templated_answer_about_the_demo_orders_is_grounded() -> None:
         for language in ("en", "zh"):
             answer = render_answer([result], language=language, merchant=merchant, now=now)
             assert check(answer, facts) == [], (data["id"], language, answer)
+
+
+@pytest.mark.parametrize(("answer", "kind", "claimed"), [
+    # The fixture's order is partly shipped: one package in transit (estimate Friday Nov 27), one with a label only.
+    ("We've refunded you.", "status", "refunded you"),
+    ("Your order has arrived.", "status", "has arrived"),
+    ("It was signed for by a neighbour.", "status", "was signed for"),
+    ("Your order is out for delivery.", "status", "is out for delivery"),
+    ("It has been returned to sender.", "status", "returned to sender"),
+    ("Your payment for order #1042 was received.", "status", None),  # partially_shipped: it was paid
+    ("It should arrive on Monday.", "date", "Monday"),
+    ("Expect it by Monday.", "date", "Monday"),
+    ("It arrives next week.", "date", "next week"),
+    ("It will arrive in 5 days.", "date", "in 5 days"),
+    ("It will arrive in 2 days.", "date", None),  # Nov 27: the estimate
+    ("It should arrive this week.", "date", None),
+    ("It is due Friday.", "date", None),
+    ("It has arrived at the Oakland facility.", "status", None),
+])
+def test_paraphrased_claims_about_the_package(facts: Facts, answer: str, kind: str, claimed: str | None) -> None:
+    found = [c.text for c in check(answer, facts) if c.kind == kind]
+    assert found == ([claimed] if claimed else [])
+
+
+def test_shipped_and_paid_need_an_order_past_payment() -> None:
+    unpaid = Order.model_validate({**ORDER.model_dump(), "status": "pending", "shipments": []})
+    result = {"result": "found", "disclosure": "full", "orders": [order_view(unpaid, Disclosure.FULL)]}
+    facts = Facts.from_results([result], tz=LA, today=TODAY)
+    assert [c.text for c in check("Order #1042 has shipped.", facts)] == ["has shipped"]
+    assert [c.text for c in check("Your payment was received.", facts)] == ["payment was received"]
+    assert check("Order #1042 hasn't shipped yet.", facts) == []
