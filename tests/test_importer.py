@@ -367,3 +367,9 @@ def test_a_worker_that_dies_does_not_hang_the_import_it_is_redone_in_one_process
         result = import_file(tmp_path / "orders.db", file, generic, workers=2)
     assert counts(result) == (300, 0, 0, 0) and result.written
     assert "an import worker died" in caplog.text
+
+
+def test_an_empty_file_says_it_has_no_orders(tmp_path: Path, generic):
+    result = import_file(tmp_path / "orders.db", _orders_file(tmp_path / "empty.json"), generic)
+    assert counts(result) == (0, 0, 0, 0)
+    assert "has no orders" in format_result(result, as_json=False)

@@ -401,6 +401,9 @@ def format_result(result: ImportResult, as_json: bool) -> str:
     elif result.errors:
         lines.append(f"{result.file}: {len(result.errors)} bad row(s) skipped, written to {result.rejects_path}:")
     lines.extend(f"  {bad}" for bad in result.errors)
+    if not any(counts.values()):
+        lines.append(f"note: {result.file} has no orders (an empty file or list, or the orders are somewhere the "
+                     "mapping does not look: `order-assistant mapping check` shows what it reads)")
     if result.incomplete and result.written:
         fields = ", ".join(f"{name} ({n})" for name, n in result.missing.items())
         lines.append(f"note: {result.incomplete} order(s) lack what shoppers ask about: {fields}; "
