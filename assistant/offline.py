@@ -114,6 +114,8 @@ def _order_ok(match: re.Match[str]) -> bool:
 
 
 def _phone(text: _Text, region: str | None) -> str | None:
+    if sum(ch.isdigit() for ch in text.text) < 7:
+        return None  # no phone the lookup could match (it needs at least the last seven digits)
     if has_cjk(text.text):
         # A Chinese message's 11-digit 1xx number is a Chinese mobile, even where it also reads as a US number.
         for cn in _CN_MOBILE.finditer(text.text):
