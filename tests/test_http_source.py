@@ -486,3 +486,14 @@ def test_a_200_error_object_is_a_bad_response_not_an_empty_order(mock, make):
     mock.get(URL).mock(return_value=httpx.Response(200, json={"error": "database offline"}))
     with pytest.raises(MerchantBadResponse):
         make().find("email", "jane@example.com")
+
+
+def test_an_unknown_order_number_is_not_tried_as_a_reference_id_where_the_endpoint_cannot_search_by_one(mock, make):
+    from tools.config import MerchantInfo, PolicyConfig
+    from tools.lookup import TOOLS, LookupContext, Session
+
+    mock.get(URL).mock(return_value=httpx.Response(200, json={"orders": []}))
+    source = make(params={"order_id": "order_id", "email": "email", "phone": None, "ref_id": None})
+    ctx = LookupContext(source, MerchantInfo(default_region="US"), PolicyConfig(), Session())
+    result = TOOLS["lookup_orders"].call(ctx, {"order_id": "9999", "email": "a@example.com"})
+    assert result["result"] == "no_match"  # not "unavailable": the endpoint answered, there is no such order

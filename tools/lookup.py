@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.config import MerchantInfo, PolicyConfig
+from tools.http_source import UnsupportedKey
 from tools.phones import last7, phone_readings
 from tools.policy import Disclosure, matches_email, matches_phone, matches_postal_code, order_view
 from tools.schema import Order
@@ -197,8 +198,11 @@ def _by_order_number(
         candidates = [o for o in ctx.source.find("order_id", order_id) if o.id and normalise_order_id(o.id) == wanted]
         if not candidates and not ref_id:
             # Shoppers don't know an order number from a reference ID: a number no order has may be the other.
-            candidates = [o for o in ctx.source.find("ref_id", order_id)
-                          if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted]
+            try:
+                candidates = [o for o in ctx.source.find("ref_id", order_id)
+                              if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted]
+            except UnsupportedKey:
+                pass  # an endpoint that cannot search by reference ID
     else:
         assert ref_id is not None
         wanted = normalise_order_id(ref_id)
