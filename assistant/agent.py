@@ -382,9 +382,10 @@ class Agent:
 
     def _templated(self, conversation: Conversation, turn_results: list[dict[str, Any]],
                    prefetched: dict[str, Any] | None = None) -> str:
-        # The lookup the shopper's own message asked for answers for them; lookups the model added on its own
-        # (perhaps with details it made up) do not replace it.
-        results = [prefetched] if prefetched is not None else turn_results or conversation.tool_results
+        # What was found this turn answers; failing that, the lookup the shopper's own message asked for, which a
+        # lookup the model added on its own (perhaps with details it made up) does not replace.
+        found = [r for r in turn_results if r.get("result") == "found"]
+        results = found or ([prefetched] if prefetched is not None else turn_results or conversation.tool_results)
         return render_answer(results, language=conversation.language, merchant=self.config.merchant,
                              now=self.clock(), stale_after_days=self.settings.stale_after_days)
 

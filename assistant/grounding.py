@@ -69,7 +69,8 @@ _ID_KEYS = frozenset({"id", "external_ref_id", "tracking_number", "sku", "postal
 _LETTER_PREFIX = re.compile(r"[A-Z]+(\d+)")
 _GROUP_PREFIX = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})[ \u00a0]$")
 
-_URL = re.compile(r"""https?://[^\s<>"'`\[\]{}|\\^()，。！？、；：「」『』（）【】《》]+""", re.IGNORECASE)
+# A link ends where Chinese text starts ("…tracknum=1Z…查询"): CJK and full-width forms are never part of one here.
+_URL = re.compile(r"""https?://[^\s<>"'`\[\]{}|\\^()\u3000-\u9fff\uff00-\uffef]+""", re.IGNORECASE)
 _URL_TRAIL = ".,;:!?*_~'\""
 _EMAIL = re.compile(r"(?<![\w.+\-*])[\w.+\-*]+@[\w\-]+(?:\.[\w\-]+)+")
 
@@ -472,8 +473,9 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"|(?<![a-z])is\s+on\s+its\s+way|已发货|已发出", re.IGNORECASE)),
     # Paid: every order status past payment.
     (frozenset({"processing", "partially_shipped", "shipped", "delivered", "refunded", "returned"}), re.compile(
-        r"(?<![a-z])payment(?:\s+for\s+\S+(?:\s+#?\S+)?)?\s+(?:was|has\s+been|is)\s+(?:received|confirmed)"
-        r"|(?<![a-z])(?:has|have)\s+been\s+paid|已付款|已支付", re.IGNORECASE)),
+        r"(?<![a-z])payment(?:\s+(?:for|of)\s+\S+(?:\s+#?\S+)?)?\s+(?:was|has\s+been|is)\s+(?:received|confirmed)"
+        r"|(?<![a-z])received\s+(?:your\s+|the\s+)?payment|(?<![a-z])payment\s+(?:received|confirmed)"
+        r"|(?<![a-z])(?:has|have)\s+been\s+paid|已付款|已支付|已收到(?:您的)?(?:付款|款项)", re.IGNORECASE)),
 ]
 # "in 2 days", "within 3 days", "next week", "this week" about the package: a span a result's date must fall in.
 _SPAN = re.compile(
@@ -492,6 +494,24 @@ _DELIVERY_WEEKDAY = re.compile(
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"(?:not|n't|never|no longer|yet to|未|没|尚|不)\W*\w*\W*$", re.IGNORECASE)
+# A clause that states a condition ("once it has shipped", "if it is returned to sender", "如果…") claims nothing.
+_CONDITION = re.compile(r"(?<![a-z])(?:once|if|when|whenever|after|until|unless|as soon as|in case|whether)(?![a-z])"
+                        r"|如果|若|一旦|等到|等|之后|以后|后|时", re.IGNORECASE)
+# Nor does one about the future, a negated one or a question ("it will be shipped", "no sign it was delivered").
+_NOT_A_FACT = re.compile(r"(?<![a-z])(?:will|would|could|can|may|might|should|going to|not|never|no sign|yet)"
+                         r"(?![a-z])|n't|'ll|会|将|是否|吗|没|未|尚|不", re.IGNORECASE)
+_CLAUSE_END = ".!?。！？\n,;，；"
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
+    """The clause around text[start:end] (between punctuation marks), and whether it ends a question."""
+    i = start
+    while i > 0 and text[i - 1] not in _CLAUSE_END:
+        i -= 1
+    j = end
+    while j < len(text) and text[j] not in _CLAUSE_END:
+        j += 1
+    return text[i:j], text[j:j + 1] in ("?", "？")
 
 
 def _sentence_at(text: str, index: int) -> str:
@@ -509,6 +529,8 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
         if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
+        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
+            continue  # "if it hasn't arrived by tomorrow"
         word = re.sub(r"\s+", " ", match.group().casefold())
         day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
         if day not in facts.result_dates:
@@ -522,6 +544,8 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
     today = facts.today
     for match in _SPAN.finditer(scan.text):
         if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
+            continue
+        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
             continue
         if match.group("week"):
             monday = today - timedelta(days=today.weekday())
@@ -540,12 +564,17 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
             scan.claim("date", *match.span())
     for match in _DELIVERY_WEEKDAY.finditer(scan.text):
         weekday = _weekday(match.group("wd"))
-        past = match.group("verb").casefold().endswith("ed") and match.group("verb").casefold() != "expected"
-        window = [today - timedelta(days=k) for k in range(8)] if past else [today + timedelta(days=k)
-                                                                            for k in range(14)]
-        if not any(d in facts.result_dates and d.weekday() == weekday for d in window):
-            scan.claim("date", *match.span("wd"))
+        clause, _ = _clause(scan.text, *match.span())
         scan.blank([match.span("wd")])
+        if _CONDITION.search(clause):
+            continue  # "if it hasn't arrived by Friday"
+        verb = match.group("verb").casefold()
+        future = not verb.endswith("ed") or verb == "expected" or re.search(
+            r"(?<![a-z])(?:will|'ll|should|be|expected|estimated|due|going to)(?![a-z])", clause, re.IGNORECASE)
+        # A coming delivery is due within two weeks; one that happened may be any day the results give.
+        near = [today + timedelta(days=k) for k in range(14)] if future else sorted(facts.result_dates)
+        if not any(d in facts.result_dates and d.weekday() == weekday for d in near):
+            scan.claim("date", *match.span("wd"))
 
 
 def _check_statuses(scan: _Scan, facts: Facts) -> None:
@@ -554,6 +583,9 @@ def _check_statuses(scan: _Scan, facts: Facts) -> None:
             before = scan.text[max(0, match.start() - 16):match.start()]
             if _NEGATION.search(before) or supported_by & facts.statuses:
                 continue
+            clause, question = _clause(scan.text, *match.span())
+            if question or _CONDITION.search(clause) or _NOT_A_FACT.search(clause):
+                continue  # "once it has shipped", "it will be shipped", "has it been delivered?"
             scan.claim("status", *match.span())
 
 

@@ -428,3 +428,15 @@ def test_details_the_shopper_never_wrote_verify_nothing_whoever_supplies_them():
     model.steps.extend([call("lookup_orders", {"order_id": "2001", "phone": "+14085550100"}), say("Found it.")])
     result = agent.respond(conversation, "my phone is (408) 555-0100")
     assert result.tool_calls[0].result["result"] == "found"
+
+
+def test_a_replaced_answer_uses_what_the_models_own_lookup_found():
+    # The order number in words is the model's to read: its lookup finds the order the prefetched one could not.
+    invented = "Order #1042 shipped with UPS, tracking 1Z999AA10123456785."
+    model = ScriptedModel(call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}),
+                          say(invented), say(invented))
+    agent = agent_with(model, prefetch=True)
+    result = agent.respond(agent.new_conversation(), "my order is one oh four two, email jane@example.com")
+    model.assert_complete()
+    assert [c.result["result"] for c in result.tool_calls] == ["verification_needed", "found"]
+    assert result.grounding == "replaced" and "1Z999AA10123456784" in result.answer

@@ -311,3 +311,42 @@ def test_shipped_and_paid_need_an_order_past_payment() -> None:
     assert [c.text for c in check("Order #1042 has shipped.", facts)] == ["has shipped"]
     assert [c.text for c in check("Your payment was received.", facts)] == ["payment was received"]
     assert check("Order #1042 hasn't shipped yet.", facts) == []
+
+
+@pytest.mark.parametrize("answer", [
+    # Conditions, the future, negations and questions state no status (QA round 3).
+    "Once payment is received, we'll ship it.",
+    "It will ship once your payment has been received.",
+    "You'll receive a tracking number once it has shipped.",
+    "We'll let you know if it's returned to sender.",
+    "If it is returned to sender, we'll refund you.",
+    "It doesn't look like it has arrived yet.",
+    "I can't see that it has been delivered yet.",
+    "Has it been delivered? Not yet.",
+    "如果包裹被退回发件人，我们会为您退款。",
+    "等订单已发货后，您会收到运单号。",
+    "If it hasn't arrived by Friday, please let me know.",
+    # A link followed straight by Chinese text.
+    "UPS运单号1Z999AA10123456784，可在https://www.ups.com/track?tracknum=1Z999AA10123456784查询。",
+])
+def test_hedged_sentences_and_links_in_chinese_text_are_no_claims(facts: Facts, answer: str) -> None:
+    assert check(answer, facts) == []
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    ("It will be delivered on Friday.", []),  # the estimate: Friday Nov 27
+    ("It should be delivered Friday.", []),
+    ("UPS estimated Friday for delivery.", []),
+    ("It will be delivered on Sunday.", ["Sunday"]),
+    ("It was delivered on Friday, the day it was ordered.", []),  # Nov 20, a past result date
+])
+def test_delivery_weekdays_follow_the_tense(facts: Facts, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
+
+
+@pytest.mark.parametrize("answer", ["Your payment of $59.99 was received.", "We received your payment.",
+                                    "Payment received, thanks!"])
+def test_payment_claims_for_an_unpaid_order(answer: str) -> None:
+    unpaid = Order.model_validate({**ORDER.model_dump(), "status": "pending", "shipments": []})
+    result = {"result": "found", "disclosure": "full", "orders": [order_view(unpaid, Disclosure.FULL)]}
+    assert [c.kind for c in check(answer, Facts.from_results([result], tz=LA, today=TODAY))] == ["status"]

@@ -214,6 +214,7 @@ def test_a_signed_in_chinese_mobile_without_its_country_code_finds_its_orders():
     ("my number ends 0199", {"order_id": "1042", "phone": "+14155550199"}, False),
     # Whole tokens only: an email inside a longer one, a postal code inside a phone number.
     ("order 1042, I am not.jane@example.community", {"order_id": "1042", "email": "jane@example.com"}, False),
+    ("订单1042的邮箱是jane@example.com谢谢", {"order_id": "1042", "email": "jane@example.com"}, True),
     ("order 1042, call me at 612-941-0399", {"order_id": "1042", "postal_code": "94103"}, False),
     ("order 1042, zip 94103-1234", {"order_id": "1042", "postal_code": "94103"}, True),  # ZIP+4
     ("order ＃１０４２ email ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ",

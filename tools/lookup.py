@@ -81,7 +81,8 @@ class LookupContext:
         return value if found else None
 
 
-_EMAIL_TOKEN = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# ASCII only: in "邮箱是jane@example.com谢谢" the address ends where the Chinese text starts.
+_EMAIL_TOKEN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE_TOKEN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 
