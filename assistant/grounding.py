@@ -477,6 +477,13 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"|(?<![a-z])received\s+(?:your\s+|the\s+)?payment|(?<![a-z])payment\s+(?:received|confirmed)"
         r"|(?<![a-z])(?:has|have)\s+been\s+paid|已付款|已支付|已收到(?:您的)?(?:付款|款项)", re.IGNORECASE)),
 ]
+# Words one of each pattern above needs: a pattern runs only on an answer that has one (most answers have few).
+_STATUS_KEYS: list[tuple[str, ...]] = [
+    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("arrived", "signed"), ("refunded",),
+    ("out for", "派送"), ("returned", "退回"), ("shipped", "dispatched", "on its way", "已发"),
+    ("payment", "paid", "付款", "支付", "款项"),
+]
+assert len(_STATUS_KEYS) == len(_STATUS_CLAIMS)
 # "in 2 days", "within 3 days", "next week", "this week" about the package: a span a result's date must fall in.
 _SPAN = re.compile(
     r"(?<![a-z])(?:(?P<in>in|within)\s+(?P<n>\d+|a|one|two|three|four|five|six|seven)\s+(?:business\s+)?days?"
@@ -525,6 +532,9 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     if facts.today is None:
         return
     spans: list[tuple[int, int]] = []
+    lowered = scan.text.casefold()
+    if not any(key in lowered for key in ("today", "tomorrow", "yesterday", "tonight", "天", "日", "今晚")):
+        return
     for match in _RELATIVE_DAY.finditer(scan.text):
         if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
@@ -542,6 +552,9 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
     if facts.today is None:
         return
     today = facts.today
+    lowered = scan.text.casefold()
+    if "day" not in lowered and "week" not in lowered:
+        return  # no "in 2 days", no "next week", no weekday
     for match in _SPAN.finditer(scan.text):
         if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
             continue
@@ -578,7 +591,10 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
 
 
 def _check_statuses(scan: _Scan, facts: Facts) -> None:
-    for supported_by, pattern in _STATUS_CLAIMS:
+    lowered = scan.text.casefold()
+    for (supported_by, pattern), keys in zip(_STATUS_CLAIMS, _STATUS_KEYS, strict=True):
+        if supported_by & facts.statuses or not any(key in lowered for key in keys):
+            continue
         for match in pattern.finditer(scan.text):
             before = scan.text[max(0, match.start() - 16):match.start()]
             if _NEGATION.search(before) or supported_by & facts.statuses:
