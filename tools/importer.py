@@ -255,11 +255,20 @@ _job: tuple[Mapper, list[Any], list[list[int]] | None] | None = None
 """Set only in a worker process, by its initializer."""
 
 
-def _workers(count: int, mapper: Mapper, records: list[Any], groups: list[list[int]] | None) -> ProcessPoolExecutor:
+@contextmanager
+def _workers(count: int, mapper: Mapper, records: list[Any], groups: list[list[int]] | None,
+             ) -> Iterator[ProcessPoolExecutor]:
     """Forked workers sharing the compiled mapper (closures, not picklable) and the parsed records with this
-    process. A worker that dies breaks the pool (BrokenProcessPool) instead of leaving the import waiting."""
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
+    process. A worker that dies breaks the pool (BrokenProcessPool) instead of leaving the import waiting; when the
+    import stops early (a line that is not JSON), the pieces not yet started are dropped."""
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
                                initargs=(mapper, records, groups))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _init_worker(mapper: Mapper, records: list[Any], groups: list[list[int]] | None) -> None:
