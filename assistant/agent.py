@@ -112,13 +112,18 @@ class _Guarded:
 
 
 class _Shown:
-    """A sink that remembers whether the shopper has seen any of this turn's reply yet."""
+    """A sink that remembers whether the shopper has seen any of this turn's reply yet; after `replacing()`, the
+    next text replaces what was shown (a new reply to the same turn) instead of following it."""
 
     def __init__(self, sink: StreamSink | None) -> None:
         self.sink = sink
         self.seen = False
+        self.replace = False
 
     def delta(self, text: str) -> None:
+        if self.replace and self.seen:
+            self.reset(text)
+            return
         self.seen = self.seen or bool(text)
         if self.sink is not None:
             self.sink.delta(text)
@@ -128,21 +133,9 @@ class _Shown:
         if self.sink is not None:
             self.sink.reset(text)
 
-    def replacing(self) -> StreamSink:
-        """A sink for a new reply to the same turn: its first text replaces what was shown, if anything was."""
-        outer = self
-
-        class _Replacing:
-            def delta(self, text: str) -> None:
-                if outer.seen:
-                    outer.reset(text)
-                else:
-                    outer.delta(text)
-
-            def reset(self, text: str) -> None:
-                outer.reset(text)
-
-        return _Replacing()
+    def replacing(self) -> _Shown:
+        self.replace = True
+        return self
 
 
 def _add_calls(conversation: Conversation, calls: list[ToolCallRecord], prefix: str) -> None:

@@ -21,7 +21,7 @@ from assistant.language import detect_language, has_cjk
 from assistant.state import Conversation, Slots, ToolCallRecord
 from tools.lookup import TOOLS, LookupContext
 from tools.phones import to_e164
-from tools.sources import normalise_email, normalise_order_id
+from tools.sources import EMAIL, normalise_email, normalise_order_id
 
 __all__ = ["OfflineResponder", "Plan", "extract_slots", "lookup", "note_lookup"]
 
@@ -30,7 +30,6 @@ TOOL = "lookup_orders"
 Pending = Literal["order_id", "second_factor", "which_order"]
 
 _ID = r"[A-Za-z0-9][A-Za-z0-9-]*"
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _REF = re.compile(
     r"(?:(?<![A-Za-z])ref(?:erence)?(?![A-Za-z])(?:\s*(?:number|num|no|id|code)\b\.?)*|参考(?:编号|号码|号))"
     rf"\s*(?:is\s+|是|为)?[:：#＃]?\s*(?P<v>{_ID})",
@@ -166,7 +165,7 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
     rest = _Text(unicodedata.normalize("NFKC", text))
     out: dict[str, str] = {}
-    for match in _EMAIL.finditer(rest.text):
+    for match in EMAIL.finditer(rest.text):
         out.setdefault("email", match.group(0))
         rest.take(*match.span())
     if ref := rest.first(_REF, lambda m: _has_digit(m.group("v"))):

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tools import _transforms as tf
+from tools.schema import currency_code
 
 
 class _Strict(BaseModel):
@@ -68,7 +69,7 @@ class Defaults(_Strict):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        return tf.currency_code(value)
+        return currency_code(value)
 
     @field_validator("region")
     @classmethod

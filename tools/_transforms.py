@@ -34,16 +34,6 @@ _UNIX = re.compile(r"-?\d{9,13}(\.\d+)?")
 _FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d%H%M%S", "%Y-%m-%d %H:%M")
 
 
-def currency_code(value: str | None) -> str | None:
-    """An ISO 4217 code as written in a config or mapping, upper-cased; ValueError when it is not one."""
-    if value is None:
-        return None
-    code = value.strip().upper()
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code (three letters, such as USD or CNY)")
-    return code
-
-
 def region_code(value: str | None) -> str | None:
     """A region phone numbers are read in (ISO 3166, upper-cased); ValueError when phone numbering knows none."""
     if value is None:

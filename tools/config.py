@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools._transforms import currency_code, region_code, zone
+from tools._transforms import region_code, zone
 from tools._yaml import parse_mapping, read_text
+from tools.schema import currency_code
 
 if TYPE_CHECKING:
     from tools.mapping import Mapper

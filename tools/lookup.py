@@ -9,6 +9,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,7 @@ from tools.http_source import UnsupportedKey
 from tools.phones import last7, phone_readings
 from tools.policy import Disclosure, matches_email, matches_phone, matches_postal_code, order_view
 from tools.schema import Order
-from tools.sources import OrderSource, SourceError, normalise_order_id
+from tools.sources import EMAIL, OrderSource, SourceError, normalise_order_id
 from tools.toolkit import ToolArgumentError, function_tool
 
 __all__ = ["LookupContext", "MAX_ORDERS", "Session", "TOOLS", "lookup_orders"]
@@ -59,15 +60,19 @@ class LookupContext:
     verifies an order if the shopper wrote it: a model that makes one up, or is steered by text inside merchant
     data, cannot verify anything. None (a merchant's own `lookup` command): arguments are taken as given."""
 
+    @cached_property
+    def _said(self) -> str:
+        return unicodedata.normalize("NFKC", self.shopper_text or "")
+
     def from_shopper(self, kind: str, value: str | None) -> str | None:
         """`value` when the shopper wrote it (see `shopper_text`), else None. Whole tokens only: an email inside a
         longer one, or a postal code inside a phone number, was not written."""
         if not value or self.shopper_text is None:
             return value
-        said = unicodedata.normalize("NFKC", self.shopper_text)
+        said = self._said
         if kind == "email":
             wanted = value.strip().casefold()
-            return value if any(m.group().casefold() == wanted for m in _EMAIL_TOKEN.finditer(said)) else None
+            return value if any(m.group().casefold() == wanted for m in EMAIL.finditer(said)) else None
         if kind == "phone":
             tail = last7(value)
             runs = (re.sub(r"\D", "", m.group()) for m in _PHONE_TOKEN.finditer(said))
@@ -81,8 +86,6 @@ class LookupContext:
         return value if found else None
 
 
-# ASCII only: in "邮箱是jane@example.com谢谢" the address ends where the Chinese text starts.
-_EMAIL_TOKEN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE_TOKEN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "ShipmentItem",
     "ShipmentStatus",
     "TrackingEvent",
+    "currency_code",
     "money_text",
 ]
 
@@ -65,12 +66,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _currency(value: str | None) -> str | None:
+def currency_code(value: str | None) -> str | None:
+    """An ISO 4217 code, upper-cased; ValueError when it is not one (orders, configs and mapping defaults alike)."""
     if value is None:
         return None
     code = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (three letters, such as USD or CNY)")
     return code
 
 
@@ -83,7 +85,7 @@ Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_use
 """A decimal amount in major units; JSON output is a string so no precision is lost."""
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Currency = Annotated[str, AfterValidator(_currency)]
+Currency = Annotated[str, AfterValidator(currency_code)]
 
 
 class _Model(BaseModel):

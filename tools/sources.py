@@ -68,6 +68,10 @@ def normalise_order_id(value: str) -> str:
     return _ID_JUNK.sub("", value).upper()
 
 
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+"""An email address in a shopper's text. ASCII only: in "邮箱是jane@example.com谢谢" it ends at the Chinese."""
+
+
 def normalise_email(value: str) -> str:
     """Emails compare case-insensitively, surrounding spaces ignored."""
     return value.strip().casefold()
