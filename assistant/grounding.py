@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -352,10 +352,11 @@ class _FactBuilder:
             moment = datetime.fromisoformat(text)
         except ValueError:
             return
+        # The day as written, and the merchant's day: the lookup writes times in the merchant's timezone, so the
+        # two agree, and an estimate of 02:00 UTC is not "arriving" on the UTC day in Los Angeles.
         self.dates.add(moment.date())
         if moment.tzinfo is not None:
             self.dates.add(moment.astimezone(self.tz).date())
-            self.dates.add(moment.astimezone(UTC).date())
 
     def order(self, view: dict[str, Any]) -> None:
         if isinstance(currency := view.get("currency"), str):

@@ -45,7 +45,7 @@ ORDER = Order.model_validate(
         ],
     }
 )
-FOUND = {"result": "found", "disclosure": "full", "orders": [order_view(ORDER, Disclosure.FULL)]}
+FOUND = {"result": "found", "disclosure": "full", "orders": [order_view(ORDER, Disclosure.FULL, LA)]}
 
 
 @pytest.fixture(scope="module")
@@ -144,17 +144,21 @@ def test_carrier_letters_written_apart_from_the_number() -> None:
 
 
 def test_eta_near_midnight_utc(facts: Facts) -> None:
-    # The ETA 2026-11-28T02:00:00Z is Friday Nov 27 in Los Angeles. The UTC date (Saturday Nov 28) is
-    # accepted too: models quote the ISO date as written, and a weekday must still match its own date.
+    # The ETA 2026-11-28T02:00:00Z is Friday Nov 27 in Los Angeles, and the lookup writes it so. Saturday Nov 28,
+    # its UTC date, is a day the shopper was never told.
+    assert FOUND["orders"][0]["shipments"][0]["estimated_delivery"] == "2026-11-27T18:00-08:00"
     for answer in ("It arrives Nov 27.", "It arrives Friday, November 27.", "11/27", "2026-11-27",
-                   "It arrives Nov 28.", "It arrives Saturday, Nov 28.", "2026年11月28日（星期六）"):
+                   "2026年11月27日（星期五）"):
         assert check(answer, facts) == [], answer
+    assert texts(check("It arrives Saturday, Nov 28.", facts)) == [("date", "Saturday, Nov 28")]
     assert texts(check("It arrives Friday, Nov 28.", facts)) == [("date", "Friday, Nov 28")]
     assert texts(check("It arrives 27 November 2025.", facts)) == [("date", "27 November 2025")]
 
     # In a UTC merchant the ETA is Nov 28 only: Nov 27 is not stated (and is not today or tomorrow).
-    utc = Facts.from_results([FOUND], tz=ZoneInfo("UTC"), today=TODAY)
+    utc_view = {"result": "found", "orders": [order_view(ORDER, Disclosure.FULL)]}
+    utc = Facts.from_results([utc_view], tz=ZoneInfo("UTC"), today=TODAY)
     assert texts(check("It arrives Nov 27.", utc)) == [("date", "Nov 27")]
+    assert check("It arrives Saturday, Nov 28.", utc) == []
 
 
 def test_today_and_the_days_either_side_are_facts() -> None:
@@ -181,8 +185,8 @@ def test_facts_from_results(facts: Facts) -> None:
     assert facts.amounts >= {Decimal("59.99"), Decimal("15.00"), Decimal("30.00"), Decimal("29.99")}
     assert facts.carriers == {"ups", "usps"}
     assert facts.urls == {UPS_URL}
-    assert facts.dates >= {date(2026, 11, 27), date(2026, 11, 28), date(2026, 11, 20), date(2026, 11, 24),
-                           date(2026, 11, 26)}
+    assert facts.dates >= {date(2026, 11, 27), date(2026, 11, 20), date(2026, 11, 24), date(2026, 11, 26)}
+    assert date(2026, 11, 28) not in facts.dates  # the ETA's UTC day, not the merchant's
     # Results without orders state nothing about orders.
     none = Facts.from_results(
         [{"result": "not_found", "message": "No order has that number."}, {"result": "no_match", "attempts_left": 2}],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -102,6 +103,28 @@ def test_verified_identity_lists_own_orders_most_recent_first():
     result, _ = run({"email": "jane@example.com"}, Session(verified_email="Jane@Example.com"))
     assert result["result"] == "found"
     assert [o["id"] for o in result["orders"]] == ["#1042", "#1001"]
+
+
+def test_several_orders_come_in_brief_and_the_chosen_one_whole():
+    session = Session(verified_email="jane@example.com")
+    listed, _ = run({"signed_in": True}, session)
+    assert listed["orders"][0] == {"id": "#1042", "status": "shipped", "created_at": "2026-11-01T10:00Z",
+                                   "items": [{"name": "Tent", "quantity": 1}], "total": "10.00", "currency": "USD"}
+    chosen, _ = run({"order_id": "1042", "signed_in": True}, session)
+    (view,) = chosen["orders"]
+    assert view["shipments"][0]["tracking_number"] == "1Z999AA10123456784" and view["customer"]["name"]
+
+
+def test_times_are_written_in_the_merchants_timezone():
+    """An estimate of 02:00 UTC is the evening before in Los Angeles: the model reads the shopper's day off it."""
+    late = order("#1042", "jane@example.com", "+14155550199", created="2026-11-20T17:30:45Z")
+    late.shipments[0].estimated_delivery = datetime(2026, 11, 28, 2, tzinfo=UTC)
+    ctx = LookupContext(ListSource([late]), MerchantInfo(default_region="US", timezone="America/Los_Angeles"),
+                        PolicyConfig(), Session())
+    (view,) = TOOL.call(ctx, json.dumps({"order_id": "1042", "email": "jane@example.com"}))["orders"]
+    assert view["created_at"] == "2026-11-20T09:30-08:00"
+    assert view["shipments"][0]["estimated_delivery"] == "2026-11-27T18:00-08:00"
+    assert view["shipments"][0]["events"][0]["time"] == "2026-11-24T10:00-08:00"
 
 
 def test_verified_identity_cannot_see_someone_elses_email():

@@ -14,10 +14,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools._transforms import zone
 from tools.config import MerchantInfo, PolicyConfig
 from tools.http_source import UnsupportedKey
 from tools.phones import last7, phone_readings
-from tools.policy import Disclosure, matches_email, matches_phone, matches_postal_code, order_view
+from tools.policy import (
+    Disclosure,
+    matches_email,
+    matches_phone,
+    matches_postal_code,
+    order_summary,
+    order_view,
+)
 from tools.schema import Order
 from tools.sources import EMAIL, OrderSource, SourceError, normalise_order_id
 from tools.toolkit import ToolArgumentError, function_tool
@@ -106,15 +114,19 @@ def _identity_matches(order: Order, ctx: LookupContext) -> bool:
 
 
 def _found(orders: list[Order], disclosure: Disclosure, ctx: LookupContext) -> dict[str, Any]:
+    """The orders found, most recent first. One order comes whole (as `disclosure` allows); several come as a
+    list to ask which from, each in brief: the chosen one is then looked up by its number."""
     orders = sorted(orders, key=lambda o: o.created_at.timestamp() if o.created_at else 0.0, reverse=True)
     shown = orders[:MAX_ORDERS]
     for order in shown:
         if order.id and order.id not in ctx.session.disclosed:
             ctx.session.disclosed.append(order.id)
+    tz = zone(ctx.merchant.timezone)
+    brief = len(shown) > 1 and disclosure == Disclosure.FULL
     out: dict[str, Any] = {
         "result": "found",
         "disclosure": disclosure.value,
-        "orders": [order_view(o, disclosure) for o in shown],
+        "orders": [order_summary(o, tz) if brief else order_view(o, disclosure, tz) for o in shown],
     }
     if len(orders) > len(shown):
         out["more"] = len(orders) - len(shown)

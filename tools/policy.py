@@ -7,7 +7,7 @@ street lines are masked even when an order is disclosed; city, region and postal
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -24,6 +24,7 @@ __all__ = [
     "matches_email",
     "matches_phone",
     "matches_postal_code",
+    "order_summary",
     "order_view",
 ]
 
@@ -120,7 +121,7 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else money_text(amount)
 
 
-def _shipment_view(shipment: Shipment) -> dict[str, Any]:
+def _shipment_view(shipment: Shipment, tz: tzinfo) -> dict[str, Any]:
     """A package as answers need it: carrier, number, link, status, dates, contents and the latest event."""
     latest = max(shipment.events, key=lambda e: e.time.timestamp() if e.time else float("-inf"), default=None)
     return {
@@ -128,17 +129,23 @@ def _shipment_view(shipment: Shipment) -> dict[str, Any]:
         "tracking_number": shipment.tracking_number,
         "tracking_url": shipment.tracking_url,
         "status": shipment.status.value,
-        "shipped_at": _when(shipment.shipped_at),
-        "estimated_delivery": _when(shipment.estimated_delivery),
-        "delivered_at": _when(shipment.delivered_at),
+        "shipped_at": _when(shipment.shipped_at, tz),
+        "estimated_delivery": _when(shipment.estimated_delivery, tz),
+        "delivered_at": _when(shipment.delivered_at, tz),
         "items": [{"name": i.name or i.sku, "quantity": i.quantity} for i in shipment.items],
         # Only the latest event: it is what an answer reports, and older ones cost tokens on every turn.
-        "events": [latest.model_dump(mode="json")] if latest is not None else [],
+        "events": [] if latest is None else [{
+            "time": _when(latest.time, tz), "status": latest.status.value,
+            "description": latest.description, "location": latest.location}],
     }
 
 
-def _when(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+def _when(value: datetime | None, tz: tzinfo) -> str | None:
+    """A time in the merchant's timezone, to the minute: the day a model reads off it is the shopper's day (an
+    estimate of 02:00 UTC is the evening before in Los Angeles), and seconds say nothing to a shopper."""
+    if value is None:
+        return None
+    return value.astimezone(tz).isoformat(timespec="minutes").replace("+00:00", "Z")
 
 
 def _label(order: Order) -> str | None:
@@ -149,16 +156,16 @@ def _label(order: Order) -> str | None:
     return text
 
 
-def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
-    """The compact JSON-ready view of `order` the model may see at `disclosure`: canonical field names, empty
-    fields left out, contact details and street masked."""
-    shipments = [_shipment_view(s) for s in order.shipments]
+def order_view(order: Order, disclosure: Disclosure, tz: tzinfo = UTC) -> dict[str, Any]:
+    """The compact JSON-ready view of `order` the model may see at `disclosure`: canonical field names, times in
+    the merchant's timezone `tz`, empty fields left out, contact details and street masked."""
+    shipments = [_shipment_view(s, tz) for s in order.shipments]
     if disclosure == Disclosure.STATUS:
         for shipment in shipments:
             del shipment["items"]  # what was bought is a detail: it needs verification
         return _drop_none(
             {"id": order.id, "status": order.status.value, "status_text": _label(order),
-             "updated_at": _when(order.updated_at), "shipments": shipments}
+             "updated_at": _when(order.updated_at, tz), "shipments": shipments}
         )
     address = order.shipping_address
     return _drop_none(
@@ -167,8 +174,8 @@ def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
             "external_ref_id": order.external_ref_id,
             "status": order.status.value,
             "status_text": _label(order),
-            "created_at": _when(order.created_at),
-            "updated_at": _when(order.updated_at),
+            "created_at": _when(order.created_at, tz),
+            "updated_at": _when(order.updated_at, tz),
             "customer": {
                 "name": order.customer.name,
                 "email": mask_email(order.customer.email),
@@ -188,5 +195,21 @@ def order_view(order: Order, disclosure: Disclosure) -> dict[str, Any]:
             "currency": order.currency,
             "shipments": shipments,
             "payment_method": order.payment_method,
+        }
+    )
+
+
+def order_summary(order: Order, tz: tzinfo = UTC) -> dict[str, Any]:
+    """One line of a list of a verified shopper's orders: enough to tell them apart and ask which (number, date,
+    status, what was bought, total), none of the delivery detail that only the chosen order needs."""
+    return _drop_none(
+        {
+            "id": order.id,
+            "status": order.status.value,
+            "status_text": _label(order),
+            "created_at": _when(order.created_at, tz),
+            "items": [{"name": i.name or i.sku, "quantity": i.quantity} for i in order.items],
+            "total": _money(order.total),
+            "currency": order.currency,
         }
     )
