@@ -96,7 +96,7 @@ def _raw_json(case: Case, raw: dict[str, list[Any]], source: MemorySource, argum
     for key, value in keys:
         if value:
             orders = source.find(key, str(value))  # type: ignore[arg-type]
-            return json.dumps([r for o in orders for r in raw.get(str(o.id), [])], ensure_ascii=False, indent=2)
+            return json.dumps([r for o in orders for r in raw.get(str(o.id), [])], ensure_ascii=False)
     return "[]"
 
 
