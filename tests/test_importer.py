@@ -332,6 +332,7 @@ def test_order_numbers_repeated_in_one_file_are_reported(tmp_path: Path, generic
                         _order("#d1", "b@example.com", "B"), _order("D2", "c@example.com", "C"))
     result = import_file(tmp_path / "orders.db", file, generic)
     assert counts(result) == (2, 0, 0, 0) and result.repeated == ["D1"]
+    assert result.conflicts == ["D1"]  # b@ is not a@: see the test below
     text = format_result(result, as_json=False)
     assert "1 order number(s) came in more than one record (merged into one order, items by SKU): D1" in text
     assert json.loads(format_result(result, as_json=True))["repeated_order_numbers"] == ["D1"]
@@ -373,3 +374,20 @@ def test_an_empty_file_says_it_has_no_orders(tmp_path: Path, generic):
     result = import_file(tmp_path / "orders.db", _orders_file(tmp_path / "empty.json"), generic)
     assert counts(result) == (0, 0, 0, 0)
     assert "has no orders" in format_result(result, as_json=False)
+
+
+def test_a_record_for_another_customer_under_the_same_number_replaces_rather_than_merges(tmp_path: Path, generic):
+    """"#1001" and "1001" are one order number to the store: a record of it for another customer is another
+    order, and merging would show that customer the first one's items."""
+    db = tmp_path / "orders.db"
+    import_file(db, _orders_file(tmp_path / "a.json", _order("1001", "a@example.com", "THING")), generic)
+    again = import_file(db, _orders_file(tmp_path / "b.json", _order("1001", "A@Example.com", "MORE")), generic)
+    assert again.conflicts == []  # the same customer, email compared as stored: items merge
+    other = import_file(db, _orders_file(tmp_path / "c.json", _order("#1001", "c@example.com", "OTHER")), generic)
+    assert other.conflicts == ["1001"] and counts(other) == (0, 1, 0, 0)
+    with OrderStore(db) as store:
+        (order,) = store.find("order_id", "1001")
+        assert (order.customer.email, [i.sku for i in order.items]) == ("c@example.com", ["OTHER"])
+    text = format_result(other, as_json=False)
+    assert "warning: 1 order number(s) name another customer" in text and text.endswith(": 1001")
+    assert json.loads(format_result(other, as_json=True))["other_customer_order_numbers"] == ["1001"]

@@ -222,10 +222,25 @@ def test_a_reference_id_given_as_the_order_number_is_found_by_it():
     assert result["result"] == "found" and result["orders"][0]["id"] == "#3001"
 
 
-def test_a_signed_in_chinese_mobile_without_its_country_code_finds_its_orders():
+@pytest.mark.parametrize("signed_in", ["15028889999", "1 (502) 888-9999"])
+def test_a_signed_in_phone_is_one_number_never_also_a_chinese_mobile(signed_in):
+    """A US store's shopper signed in as +1 502-888-9999 must not see the orders of +86 150 2888 9999."""
     cn = order("#1177", "li@example.cn", "+8615028889999")
-    result, _ = run({"signed_in": True}, session=Session(verified_phone="15028889999"), orders=[*ORDERS, cn])
-    assert result["result"] == "found" and [o["id"] for o in result["orders"]] == ["#1177"]
+    us = order("#1178", "al@example.com", "+15028889999")
+    result, _ = run({"signed_in": True}, session=Session(verified_phone=signed_in), orders=[*ORDERS, cn, us])
+    assert result["result"] == "found" and [o["id"] for o in result["orders"]] == ["#1178"]
+    result, _ = run({"signed_in": True}, session=Session(verified_phone="+86 150 2888 9999"), orders=[*ORDERS, cn, us])
+    assert [o["id"] for o in result["orders"]] == ["#1177"]
+
+
+@pytest.mark.parametrize("placeholder", ["N/A", "00000", "-", "none", "999077", "0"])
+def test_a_placeholder_postal_code_verifies_nothing(placeholder):
+    """Exports write "N/A" or "00000" where an address has none (Hong Kong): anyone could type it."""
+    hk = order("#1200", "hk@example.com", "+85291234567", postal=placeholder)
+    result, _ = run({"order_id": "1200", "postal_code": placeholder}, orders=[hk])
+    assert result["result"] == "no_match" and "orders" not in result
+    result, _ = run({"order_id": "1042", "postal_code": "94103"})
+    assert result["result"] == "found"
 
 
 @pytest.mark.parametrize(("said", "args", "verified"), [

@@ -80,6 +80,8 @@ class ImportResult:
     """Order numbers (as compared: no '#', upper case) that more than one record gave, merged into one order."""
     replaced: bool = False
     """Orders given again replaced the stored ones whole (`replace`), rather than merging items."""
+    conflicts: list[str] = field(default_factory=list)
+    """Order numbers whose record names another customer than the stored (or earlier) one: replaced whole."""
 
     @property
     def exit_code(self) -> int:
@@ -217,6 +219,7 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
             batch.rollback()
     counts = batch.counts()
     result.repeated = sorted(batch.repeated)
+    result.conflicts = [] if batch.rolled_back else sorted(batch.conflicts)
     result.missing = dict(lacking.most_common())
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
     result.written = not batch.rolled_back
@@ -399,6 +402,8 @@ def format_result(result: ImportResult, as_json: bool) -> str:
             out["errors"] = [{"where": b.where, "field": b.field, "reason": b.reason} for b in result.errors]
         if result.repeated:
             out["repeated_order_numbers"] = result.repeated
+        if result.conflicts:
+            out["other_customer_order_numbers"] = result.conflicts
         if result.incomplete and result.written:
             out["incomplete"] = result.incomplete
             out["missing"] = result.missing
@@ -418,8 +423,15 @@ def format_result(result: ImportResult, as_json: bool) -> str:
         lines.append(f"note: {result.incomplete} order(s) lack what shoppers ask about: {fields}; "
                      "`order-assistant mapping check` on the file shows which")
     if result.repeated:
-        shown = ", ".join(result.repeated[:10]) + (f" (+{len(result.repeated) - 10} more)" if len(result.repeated) > 10
-                                                   else "")
         how = "the last record kept" if result.replaced else "merged into one order, items by SKU"
-        lines.append(f"note: {len(result.repeated)} order number(s) came in more than one record ({how}): {shown}")
+        lines.append(f"note: {len(result.repeated)} order number(s) came in more than one record ({how}): "
+                     f"{_first_ten(result.repeated)}")
+    if result.conflicts:
+        lines.append(f"warning: {len(result.conflicts)} order number(s) name another customer than the order "
+                     "stored or given earlier under the same number (as compared: no '#', upper case); each was "
+                     f"replaced whole, not merged, so no customer sees another's items: {_first_ten(result.conflicts)}")
     return "\n".join(lines)
+
+
+def _first_ten(numbers: list[str]) -> str:
+    return ", ".join(numbers[:10]) + (f" (+{len(numbers) - 10} more)" if len(numbers) > 10 else "")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools._transforms import zone
 from tools.config import MerchantInfo, PolicyConfig
 from tools.http_source import UnsupportedKey
-from tools.phones import last7, phone_readings
+from tools.phones import last7, phone_readings, to_e164
 from tools.policy import (
     Disclosure,
     matches_email,
@@ -102,9 +102,12 @@ def _result(kind: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _identity_phones(ctx: LookupContext) -> list[str]:
-    """The signed-in phone, read as a typed one is (a Chinese mobile without +86 under a US store, say)."""
+    """The signed-in phone, read in the merchant's region: one number. A typed phone may also be tried as a
+    Chinese mobile (`phone_readings`) because an order number or the orders' contact limits what it finds; a
+    signed-in phone lists every order under it, so "1 (502) 888-9999" must never also mean +86 150 2888 9999."""
     phone = ctx.session.verified_phone
-    return phone_readings(phone, ctx.merchant.default_region) if phone else []
+    reading = to_e164(phone, ctx.merchant.default_region) if phone else None
+    return [reading] if reading and reading.startswith("+") else []
 
 
 def _identity_matches(order: Order, ctx: LookupContext) -> bool:

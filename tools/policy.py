@@ -18,6 +18,7 @@ from tools.sources import normalise_email
 
 __all__ = [
     "Disclosure",
+    "is_placeholder_postal_code",
     "mask_email",
     "mask_phone",
     "mask_street",
@@ -96,12 +97,25 @@ def _postal(value: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", value).upper()
 
 
+_NO_POSTAL_CODE = frozenset({"NA", "NONE", "NULL", "NIL", "UNKNOWN", "XXX", "XXXXX", "TBD",
+                             # Chinese shops' stand-ins for Hong Kong and Macau, which have no postal codes.
+                             "999077", "999078"})
+
+
+def is_placeholder_postal_code(value: str | None) -> bool:
+    """A stand-in exports write where an address has no postal code ("N/A", "00000", "-"): never a secret, so
+    it verifies nothing. A real code has three or more characters, a digit, and not one character repeated."""
+    code = _postal(value or "")
+    return len(code) < 3 or code in _NO_POSTAL_CODE or not any(c.isdigit() for c in code) or len(set(code)) == 1
+
+
 def matches_postal_code(order: Order, postal_code: str | None) -> bool:
-    """Postal codes compare without spaces, dashes or case; a US ZIP matches its ZIP+4."""
+    """Postal codes compare without spaces, dashes or case; a US ZIP matches its ZIP+4. A placeholder
+    (`is_placeholder_postal_code`) matches nothing."""
     if not postal_code or not order.shipping_address or not order.shipping_address.postal_code:
         return False
     given, stored = _postal(postal_code), _postal(order.shipping_address.postal_code)
-    if not given or not stored:
+    if is_placeholder_postal_code(given) or is_placeholder_postal_code(stored):
         return False
     if given == stored:
         return True

@@ -127,12 +127,30 @@ def _item_keys(item: Item) -> set[tuple[str, str]]:
     return keys
 
 
+def _contacts(order: Order) -> tuple[str | None, set[str]]:
+    phones = {order.customer.phone, order.shipping_address.phone if order.shipping_address else None}
+    email = normalise_email(order.customer.email) if order.customer.email else None
+    return email or None, {_phone_key(p) for p in phones if p and p.strip()}
+
+
+def other_customer(stored: Order, incoming: Order) -> bool:
+    """Whether the two records name different customers: emails that differ, or, where either lacks an email,
+    phones that share nothing. Such records are two orders under one number, not one order sent again."""
+    (email, phones), (new_email, new_phones) = _contacts(stored), _contacts(incoming)
+    if email and new_email:
+        return email != new_email
+    return bool(phones and new_phones and not phones & new_phones)
+
+
 def merge_orders(stored: Order, incoming: Order) -> Order:
     """`incoming` with the stored items it does not mention kept (by sku or product_id, else name).
 
     An item of `incoming` replaces the stored item with the same key in its place; new items come last.
     Stored items with no key at all are dropped when `incoming` has items, since nothing can tell them apart.
+    A record for another customer (`other_customer`) keeps nothing: one shopper never sees another's items.
     """
+    if other_customer(stored, incoming):
+        return incoming
     wanted = [_item_keys(item) for item in incoming.items]
     placed: set[int] = set()
     items: list[Item] = []
@@ -154,20 +172,25 @@ def merge_orders(stored: Order, incoming: Order) -> Order:
     return incoming.model_copy(update={"items": items})
 
 
-def _merge_rows(stored: str, incoming: OrderRow) -> OrderRow:
-    merged = merge_orders(Order.model_validate_json(stored), Order.model_validate_json(incoming.data))
-    return order_row(merged)
+def _merge_rows(stored: str, incoming: OrderRow, conflicts: set[str]) -> OrderRow:
+    """The row of `incoming` merged into the stored order; its key goes to `conflicts` when the two name different
+    customers (the incoming record then replaces the stored one whole)."""
+    old, new = Order.model_validate_json(stored), Order.model_validate_json(incoming.data)
+    if other_customer(old, new):
+        conflicts.add(incoming.key)
+        return incoming
+    return order_row(merge_orders(old, new))
 
 
-def _dedupe(rows: Iterable[OrderRow], replace: bool, repeated: set[str]) -> list[OrderRow]:
+def _dedupe(rows: Iterable[OrderRow], replace: bool, repeated: set[str], conflicts: set[str]) -> list[OrderRow]:
     """One row per order key: later rows for the same order merge into earlier ones (or replace them), as across
-    imports. Keys given more than once are added to `repeated`."""
+    imports. Keys given more than once are added to `repeated`; those for another customer, to `conflicts`."""
     out: dict[str, OrderRow] = {}
     for row in rows:
         earlier = out.get(row.key)
         if earlier is not None:
             repeated.add(row.key)
-        out[row.key] = row if earlier is None or replace else _merge_rows(earlier.data, row)
+        out[row.key] = row if earlier is None or replace else _merge_rows(earlier.data, row, conflicts)
     return list(out.values())
 
 
@@ -180,6 +203,8 @@ class Batch:
         """An order given again replaces the stored one whole, instead of keeping stored items it does not name."""
         self.repeated: set[str] = set()
         """Order keys given more than once in this transaction (merged, or the last one kept with `replace`)."""
+        self.conflicts: set[str] = set()
+        """Order keys whose new record names another customer than the earlier one: replaced whole, not merged."""
         self.rolled_back = False
         self._was_empty = conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is None
         self._inserted: set[str] = set()
@@ -197,7 +222,7 @@ class Batch:
 
     def write(self, rows: Sequence[OrderRow]) -> None:
         """Upsert `rows`; an order given twice (here or in an earlier call) merges like one given again later."""
-        rows = _dedupe(rows, self.replace, self.repeated)
+        rows = _dedupe(rows, self.replace, self.repeated, self.conflicts)
         self.repeated.update(r.key for r in rows if r.key in self._inserted or r.key in self._updated
                              or r.key in self._unchanged)
         if self._was_empty:
@@ -215,7 +240,7 @@ class Batch:
                 continue
             row_id, stored = found
             # The same order again (a re-import) is the common case: equal JSON merges to itself.
-            merged = row if row.data == stored or self.replace else _merge_rows(stored, row)
+            merged = row if row.data == stored or self.replace else _merge_rows(stored, row, self.conflicts)
             if merged.data == stored:
                 if row.key not in self._inserted:
                     self._unchanged.add(row.key)
