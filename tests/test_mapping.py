@@ -294,11 +294,30 @@ def test_a_key_written_twice_in_a_mapping_file_is_an_error_naming_both_lines(tmp
 
 @pytest.mark.parametrize(("defaults", "message"), [
     ("{currency: DOLLARS}", "defaults.currency: 'DOLLARS' is not an ISO 4217 currency code"),
+    ("{currency: XYZ}", "defaults.currency: 'XYZ' is not an ISO 4217 currency code"),
     ("{region: XX}", "defaults.region: 'XX' is not an ISO 3166 region"),
 ])
 def test_bad_currency_and_region_defaults_are_errors_at_their_key(defaults, message):
     with pytest.raises(MappingError, match=message):
         load_mapping_text(f"defaults: {defaults}\norder: {{id: id}}\n", "m.yaml")
+
+
+def test_currencies_must_be_iso_4217_codes_and_rmb_is_read_as_cny():
+    m = mapper("defaults: {currency: rmb}\norder: {id: id, currency: cur}\n")
+    result = m.map_records([{"id": "1", "cur": "eur"}, {"id": "2", "cur": " RMB "}, {"id": "3"},
+                            {"id": "4", "cur": "ABC"}, {"id": "5", "cur": "¥"}])
+    assert [o.currency for o in result.orders] == ["EUR", "CNY", "CNY"]
+    assert [(e.record, e.field, e.reason) for e in result.errors] == [
+        (3, "currency", "'ABC' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
+        (4, "currency", "'¥' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
+    ]
+
+
+def test_currencies_with_another_minor_unit_are_iso_4217_codes():
+    from tools._transforms import _EXPONENTS
+    from tools.schema import currency_code
+
+    assert [code for code in _EXPONENTS if currency_code(code) != code] == []
 
 
 def test_a_mistake_found_twice_while_compiling_is_reported_once():
