@@ -252,6 +252,11 @@ def test_carrier_detected_from_tracking_number_and_link_from_carrier_name():
         ("order: {id: id}\nextra_key: 1", "unknown key 'extra_key'"),
         ("order: {id: [a, b}", "line 1, column 18: invalid YAML"),
         ("order: {items: {each: '@rows', fields: {sku: s}}}", "'@rows' needs group_by"),
+        ("order: {id: id, status: {path: s, map: {Shipped: shipped, 'shipped ': delivered}}}",
+         "order.status.map: 'Shipped' and 'shipped ' are one label (labels match ignoring case and the spaces"),
+        ("order: {id: id, shipments: {each: p, fields: {status: {path: s, map: {IN TRANSIT: in_transit, "
+         "on the way: in_transit, in transit: in_transit}}}}}",
+         "order.shipments.fields.status.map: 'IN TRANSIT' and 'in transit' are one label"),
     ],
 )
 def test_mapping_errors_name_the_key(text, message):

@@ -44,7 +44,8 @@ class ValueSpec(_Strict):
     sep: str = " "
     cases: list[Case] | None = None
     map: dict[str, Any] | None = None
-    """Merchant labels to canonical values, matched case-insensitively; other labels pass through."""
+    """Merchant labels to canonical values, matched ignoring case and the spaces around them (so two labels that
+    differ only so are an error); other labels pass through."""
     transform: str | dict[str, Any] | list[str | dict[str, Any]] | None = None
     default: Any = None
 
