@@ -219,6 +219,17 @@ def test_envelopes_are_unwrapped_but_orders_with_a_data_field_are_not():
     assert [o.id for o in nested.orders] == ["6"]
 
 
+def test_records_by_jmespath_read_payloads_of_two_shapes():
+    from tools.errors import RecordError
+
+    m = mapper("records: {jmespath: 'no && [@] || hits'}\norder: {id: no, items: {each: hits, fields: {sku: s}}}")
+    assert [o.id for o in m.map_payload({"hits": [{"no": 1}, {"no": 2}], "total": 2}).orders] == ["1", "2"]
+    (bare,) = m.map_payload({"no": 3, "hits": [{"s": "A"}]}).orders
+    assert (bare.id, [i.sku for i in bare.items]) == ("3", ["A"])
+    with pytest.raises(RecordError, match="records: not found in the payload"):
+        m.records({"page": 1})
+
+
 def test_bad_values_become_record_errors_naming_the_field():
     m = mapper("order: {id: id, total: t, created_at: c}")
     mapped = m.map_records([{"id": 1, "t": "abc"}, {"id": 2, "c": "someday"}, "not an object", {"id": 3}])
@@ -252,6 +263,9 @@ def test_carrier_detected_from_tracking_number_and_link_from_carrier_name():
         ("order: {id: id}\nextra_key: 1", "unknown key 'extra_key'"),
         ("order: {id: [a, b}", "line 1, column 18: invalid YAML"),
         ("order: {items: {each: '@rows', fields: {sku: s}}}", "'@rows' needs group_by"),
+        ("records: {path: data}\norder: {id: id}", "records: expected a path or {jmespath: EXPRESSION}"),
+        ("records: {jmespath: 'a[?'}\norder: {id: id}", "records.jmespath: invalid JMESPath"),
+        ("records: [a, b]\norder: {id: id}", "records: expected a path or {jmespath: EXPRESSION}"),
         ("order: {id: id, status: {path: s, map: {Shipped: shipped, 'shipped ': delivered}}}",
          "order.status.map: 'Shipped' and 'shipped ' are one label (labels match ignoring case and the spaces"),
         ("order: {id: id, shipments: {each: p, fields: {status: {path: s, map: {IN TRANSIT: in_transit, "

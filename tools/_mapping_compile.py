@@ -158,13 +158,8 @@ def _checked_path(path: str, key: str, env: Env, prefix: Prefix) -> Getter | Non
     return getter
 
 
-def path_getter(path: str, key: str, env: Env, prefix: Prefix) -> Getter:
-    getter = _checked_path(path, key, env, prefix)
-    return getter if getter is not None else (lambda node, ctx: None)
-
-
 def _path_expr(path: str, key: str, env: Env, prefix: Prefix) -> PathExpr:
-    """Like `path_getter`, for generated code: the expression reading `path` from the element in a named variable."""
+    """The expression, in generated code, reading a valid `path` from the element in a named variable."""
     if _checked_path(path, key, env, prefix) is None:
         return lambda g, node: "None"
     return lambda g, node: g.path(path, node)
