@@ -43,6 +43,8 @@ _ORDER_EN = re.compile(
     re.IGNORECASE,
 )
 _ORDER_ZH = re.compile(rf"订单(?:号码|编号|号)?\s*(?:是|为|:|：|\s)*(?P<v>[#＃]?\s?{_ID})")
+# "the status of 1048": a number of three digits at least ("the status of 2 orders" names none).
+_STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Za-z0-9-]*)", re.IGNORECASE)
 _HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
 # Codes like ORD-12345 or ORD202505270001 on their own: capitals then four or more digits.
 _CODE = re.compile(r"(?<![A-Za-z0-9@./_-])(?P<v>[A-Z]{2,6}-?\d{4,}[A-Z0-9]*)(?![A-Za-z0-9@])")
@@ -70,12 +72,16 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers)\b|谢谢|多谢|感谢", re.IGNORECASE)
+# Places in the list of orders (most recent first) a shopper picks by; the first pattern found wins. Words that mean
+# first in time come before the ordinals: "the first one I ever placed" is the oldest, "the first one" the first
+# listed.
 _ORDINALS = [
+    (re.compile(r"\b(?:oldest|earliest)\b|\bfirst(?:\s+\w+){0,2}?\s+(?:ever|(?:I|we)\s+(?:ever\s+)?"
+                r"(?:placed|ordered|made|bought))\b|最早|第一次(?:下|买|订|购)", re.IGNORECASE), -1),
     (re.compile(r"\b(?:first|1st|latest|most\s+recent|newest)\b|第(?:一|1)个?|最新|最近", re.IGNORECASE), 0),
     (re.compile(r"\b(?:second|2nd)\b|第(?:二|2)个?", re.IGNORECASE), 1),
     (re.compile(r"\b(?:third|3rd)\b|第(?:三|3)个?", re.IGNORECASE), 2),
     (re.compile(r"\b(?:fourth|4th)\b|第(?:四|4)个?", re.IGNORECASE), 3),
-    (re.compile(r"\boldest\b|最早", re.IGNORECASE), -1),
 ]
 
 
@@ -172,7 +178,7 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
         out["ref_id"] = ref
     if postal := rest.first(_POSTAL, lambda m: _has_digit(m.group("v"))):
         out["postal_code"] = postal.upper()
-    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH):
+    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF):
         if order := rest.first(pattern, _order_ok):
             out["order_id"] = re.sub(r"^[#＃]\s?", "#", order)
             break

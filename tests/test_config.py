@@ -81,6 +81,7 @@ def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
         ("merchant: {default_region: USA}", "merchant.default_region: 'USA' is not an ISO 3166 region"),
         ("merchant: {default_region: XX}", "merchant.default_region: 'XX' is not an ISO 3166 region"),
         ("merchant: {currency: EURO}", "merchant.currency: 'EURO' is not an ISO 4217 currency code"),
+        ("merchant: {currency: EUX}", "merchant.currency: 'EUX' is not an ISO 4217 currency code"),
         ("source: {type: http, url: ftp://x.co/orders}", "source.url: expected an http:// or https:// URL"),
         ("source: {type: http}", "source.url: missing"),
         ("source: {url: 'https://x.co'}", "source.type: missing"),

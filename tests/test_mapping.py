@@ -219,6 +219,17 @@ def test_envelopes_are_unwrapped_but_orders_with_a_data_field_are_not():
     assert [o.id for o in nested.orders] == ["6"]
 
 
+def test_records_by_jmespath_read_payloads_of_two_shapes():
+    from tools.errors import RecordError
+
+    m = mapper("records: {jmespath: 'no && [@] || hits'}\norder: {id: no, items: {each: hits, fields: {sku: s}}}")
+    assert [o.id for o in m.map_payload({"hits": [{"no": 1}, {"no": 2}], "total": 2}).orders] == ["1", "2"]
+    (bare,) = m.map_payload({"no": 3, "hits": [{"s": "A"}]}).orders
+    assert (bare.id, [i.sku for i in bare.items]) == ("3", ["A"])
+    with pytest.raises(RecordError, match="records: not found in the payload"):
+        m.records({"page": 1})
+
+
 def test_bad_values_become_record_errors_naming_the_field():
     m = mapper("order: {id: id, total: t, created_at: c}")
     mapped = m.map_records([{"id": 1, "t": "abc"}, {"id": 2, "c": "someday"}, "not an object", {"id": 3}])
@@ -252,6 +263,14 @@ def test_carrier_detected_from_tracking_number_and_link_from_carrier_name():
         ("order: {id: id}\nextra_key: 1", "unknown key 'extra_key'"),
         ("order: {id: [a, b}", "line 1, column 18: invalid YAML"),
         ("order: {items: {each: '@rows', fields: {sku: s}}}", "'@rows' needs group_by"),
+        ("records: {path: data}\norder: {id: id}", "records: expected a path or {jmespath: EXPRESSION}"),
+        ("records: {jmespath: 'a[?'}\norder: {id: id}", "records.jmespath: invalid JMESPath"),
+        ("records: [a, b]\norder: {id: id}", "records: expected a path or {jmespath: EXPRESSION}"),
+        ("order: {id: id, status: {path: s, map: {Shipped: shipped, 'shipped ': delivered}}}",
+         "order.status.map: 'Shipped' and 'shipped ' are one label (labels match ignoring case and the spaces"),
+        ("order: {id: id, shipments: {each: p, fields: {status: {path: s, map: {IN TRANSIT: in_transit, "
+         "on the way: in_transit, in transit: in_transit}}}}}",
+         "order.shipments.fields.status.map: 'IN TRANSIT' and 'in transit' are one label"),
     ],
 )
 def test_mapping_errors_name_the_key(text, message):
@@ -294,11 +313,30 @@ def test_a_key_written_twice_in_a_mapping_file_is_an_error_naming_both_lines(tmp
 
 @pytest.mark.parametrize(("defaults", "message"), [
     ("{currency: DOLLARS}", "defaults.currency: 'DOLLARS' is not an ISO 4217 currency code"),
+    ("{currency: XYZ}", "defaults.currency: 'XYZ' is not an ISO 4217 currency code"),
     ("{region: XX}", "defaults.region: 'XX' is not an ISO 3166 region"),
 ])
 def test_bad_currency_and_region_defaults_are_errors_at_their_key(defaults, message):
     with pytest.raises(MappingError, match=message):
         load_mapping_text(f"defaults: {defaults}\norder: {{id: id}}\n", "m.yaml")
+
+
+def test_currencies_must_be_iso_4217_codes_and_rmb_is_read_as_cny():
+    m = mapper("defaults: {currency: rmb}\norder: {id: id, currency: cur}\n")
+    result = m.map_records([{"id": "1", "cur": "eur"}, {"id": "2", "cur": " RMB "}, {"id": "3"},
+                            {"id": "4", "cur": "ABC"}, {"id": "5", "cur": "¥"}])
+    assert [o.currency for o in result.orders] == ["EUR", "CNY", "CNY"]
+    assert [(e.record, e.field, e.reason) for e in result.errors] == [
+        (3, "currency", "'ABC' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
+        (4, "currency", "'¥' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
+    ]
+
+
+def test_currencies_with_another_minor_unit_are_iso_4217_codes():
+    from tools._transforms import _EXPONENTS
+    from tools.schema import currency_code
+
+    assert [code for code in _EXPONENTS if currency_code(code) != code] == []
 
 
 def test_a_mistake_found_twice_while_compiling_is_reported_once():

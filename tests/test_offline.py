@@ -112,6 +112,12 @@ class Chat:
     ("+44 20 7946 0958", "US", None, {"phone": "+442079460958"}),
     ("手机 13800138000", "US", None, {"phone": "+8613800138000"}),
     ("I ordered 2 days ago", "US", None, {}),
+    ("status of 1048?", "US", None, {"order_id": "1048"}),
+    ("what's the status of 1048", "US", "order_id", {"order_id": "1048"}),
+    ("what's the status for #1048 jane@example.com", "US", None, {"order_id": "#1048", "email": "jane@example.com"}),
+    ("what's the status of order number 1048", "US", None, {"order_id": "1048"}),
+    ("what's the status of my 2 orders?", "US", "order_id", {}),
+    ("the status of 12", "US", None, {}),
     ("my parcel LZ123456789US", "US", None, {}),
 ])
 def test_extract_slots(text: str, region: str, pending: str | None, expected: dict[str, str]) -> None:
@@ -236,6 +242,32 @@ def test_several_orders_then_the_shopper_picks_one() -> None:
     assert picked.startswith("Order #1001 has been delivered.")
     assert "in transit" not in picked and "sorry" not in picked and "expected" not in picked
     assert "1Z999AA10000000001" in picked and "1Z999AA10123456784" not in picked
+
+
+@pytest.mark.parametrize(("pick", "expected"), [
+    ("the first one", "#1042"),
+    ("the latest", "#1042"),
+    ("the first one I ever placed", "#1001"),
+    ("my oldest one", "#1001"),
+    ("the earliest", "#1001"),
+    ("my first ever order", "#1001"),
+    ("最早的", "#1001"),
+    ("第一次买的那个", "#1001"),
+])
+def test_picking_by_place_in_the_list_or_by_age(pick: str, expected: str) -> None:
+    """The list is most recent first: "the first one" is the first listed, the first one placed is the oldest."""
+    chat = Chat(session=Session(verified_email="jane@example.com"))
+    chat.say("jane@example.com")
+    chat.say(pick)
+    assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
+def test_the_status_of_a_bare_number_asks_about_that_order() -> None:
+    chat = Chat()
+    chat.say("order 1042 jane@example.com")
+    answer = chat.say("what's the status of 1001?")
+    assert chat.arguments[-1] == {"order_id": "1001", "email": "jane@example.com"}
+    assert answer.startswith("Order #1001 has been delivered.")
 
 
 def test_several_orders_then_the_shopper_sends_a_number() -> None:

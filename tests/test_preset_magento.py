@@ -64,6 +64,25 @@ def test_the_search_envelope_is_unwrapped(magento: Mapper, order: dict[str, Any]
     assert magento.map_payload(_envelope()).orders == []
 
 
+def test_a_bare_order_maps_as_in_the_envelope(magento: Mapper, order: dict[str, Any]) -> None:
+    """GET /V1/orders/{id} answers the order itself: its `items` are line items, not orders."""
+    in_envelope = magento.map_payload(_envelope(order)).orders
+    assert magento.map_payload(order).orders == in_envelope
+    assert magento.map_payload({"items": [order]}).orders == in_envelope
+    assert len(in_envelope[0].items) == 3
+
+
+def test_check_reads_a_bare_order(order: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    sample = tmp_path / "order.json"
+    sample.write_text(json.dumps(order), encoding="utf-8")
+    assert main(["mapping", "check", "--preset", "magento", str(sample), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [o["id"] for o in json.loads(captured.out)] == ["000000057"]
+    assert "1 record(s) -> 1 order(s)" in captured.err
+
+
 @pytest.mark.parametrize(
     ("state", "status", "expected"),
     [

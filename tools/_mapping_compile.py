@@ -158,13 +158,8 @@ def _checked_path(path: str, key: str, env: Env, prefix: Prefix) -> Getter | Non
     return getter
 
 
-def path_getter(path: str, key: str, env: Env, prefix: Prefix) -> Getter:
-    getter = _checked_path(path, key, env, prefix)
-    return getter if getter is not None else (lambda node, ctx: None)
-
-
 def _path_expr(path: str, key: str, env: Env, prefix: Prefix) -> PathExpr:
-    """Like `path_getter`, for generated code: the expression reading `path` from the element in a named variable."""
+    """The expression, in generated code, reading a valid `path` from the element in a named variable."""
     if _checked_path(path, key, env, prefix) is None:
         return lambda g, node: "None"
     return lambda g, node: g.path(path, node)
@@ -200,7 +195,7 @@ def compile_value(raw: Any, key: str, kind: str, env: Env, prefix: Prefix) -> Em
             step = compile_transform(one, f"{key}.transform" + (f"[{i}]" if len(raws) > 1 else ""), env)
             if step is not None:
                 steps.append(step)
-    table = {_norm(k): v for k, v in spec.map.items()} if spec.map else None
+    table = _value_map(spec.map, f"{key}.map", env) if spec.map else None
     default = spec.default
     coerce = coercer(kind, key, env)
 
@@ -215,6 +210,22 @@ def compile_value(raw: Any, key: str, kind: str, env: Env, prefix: Prefix) -> Em
         coerce(g, out)
 
     return emit
+
+
+def _value_map(labels: dict[str, Any], key: str, env: Env) -> dict[Any, Any]:
+    """A `map:` table keyed as labels are looked up (stripped and case-folded). Two labels that fold to one key are
+    an error, as a key written twice in YAML is: else the later one would silently replace the earlier one."""
+    table: dict[Any, Any] = {}
+    first: dict[Any, str] = {}
+    for label, value in labels.items():
+        norm = _norm(label)
+        if norm in first:
+            env.error(key, f"{first[norm]!r} and {label!r} are one label (labels match ignoring case and the spaces "
+                           "around them)")
+            continue
+        first[norm] = label
+        table[norm] = value
+    return table
 
 
 def _compile_source(spec: ValueSpec, key: str, env: Env, prefix: Prefix) -> Emit:

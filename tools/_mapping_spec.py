@@ -44,7 +44,8 @@ class ValueSpec(_Strict):
     sep: str = " "
     cases: list[Case] | None = None
     map: dict[str, Any] | None = None
-    """Merchant labels to canonical values, matched case-insensitively; other labels pass through."""
+    """Merchant labels to canonical values, matched ignoring case and the spaces around them (so two labels that
+    differ only so are an error); other labels pass through."""
     transform: str | dict[str, Any] | list[str | dict[str, Any]] | None = None
     default: Any = None
 
@@ -83,14 +84,24 @@ class MappingSpec(_Strict):
     name: str | None = None
     description: str | None = None
     defaults: Defaults = Field(default_factory=Defaults)
-    records: str | None = None
-    """Path to the list of orders in a payload; without it, envelopes ({"orders": [...]}, ...) are detected."""
+    records: str | dict[str, Any] | None = None
+    """Where the orders are in a payload: a path, or `{jmespath: EXPRESSION}` for payloads of more than one shape
+    (a search envelope or a bare order); without it, envelopes ({"orders": [...]}, ...) are detected."""
     group_by: str | list[str] | None = None
     """For exports with one row per item: rows with the same value here become one order (a list of paths: the
     first present one wins, for exports whose column names vary)."""
     status_from_shipments: bool = False
     """A shipped order whose every shipment is delivered becomes `delivered`."""
     order: dict[str, Any]
+
+    @field_validator("records", mode="before")
+    @classmethod
+    def _records(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, dict) and set(value) == {"jmespath"} and isinstance(value["jmespath"], str):
+            return value
+        raise ValueError("expected a path or {jmespath: EXPRESSION}")
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from tools import _transforms as tf
 from tools._mapping_codegen import Env, Value, generate, value_function
-from tools._mapping_compile import compile_fields, compile_value, path_getter
+from tools._mapping_compile import compile_fields, compile_value
 from tools._mapping_spec import MappingSpec, pydantic_message
 from tools._paths import Context, Getter
 from tools._yaml import parse_mapping, read_text
@@ -65,7 +65,8 @@ class Mapper:
         if self._records is not None:
             found = self._records(payload, Context(payload))
             if found is None:
-                raise RecordError(self.spec.records or "records", "not found in the payload")
+                where = self.spec.records if isinstance(self.spec.records, str) else "records"
+                raise RecordError(where, "not found in the payload")
             return found if isinstance(found, list) else [found]
         return unwrap_records(payload)
 
@@ -211,13 +212,14 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
     default_currency = env.currency.upper() if env.currency else None
     if default_currency and "currency" not in names:
         order_fields.append(("currency", lambda g, node, out: g.line(f"{out} = {g.const(default_currency)}")))
-    records = path_getter(spec.records, "records", env, ("",)) if spec.records else None
+    records = compile_value(spec.records, "records", "extra", env, ("",)) if spec.records else None
     group_by = compile_value(spec.group_by, "group_by", "extra", env, ("",)) if spec.group_by else None
     if env.errors:
         raise MappingError(f"{source}: " + "; ".join(dict.fromkeys(env.errors)))
     build, code = generate(order_fields, default_currency, source)
+    find = value_function(records, source) if records is not None else None
     group = value_function(group_by, source) if group_by is not None else None
-    mapper = Mapper(spec, build, env, records, group)
+    mapper = Mapper(spec, build, env, find, group)
     mapper.code = code
     return mapper
 

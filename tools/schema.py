@@ -7,10 +7,10 @@ names below; money is `Decimal` and serialises as a string; datetimes are timezo
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
@@ -66,13 +66,27 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+# Labels merchants write in a currency field that are not ISO 4217 codes, kept tiny: "RMB" is how Chinese
+# merchants often name the yuan. "¥" is not here: it is the yen's sign as much as the yuan's.
+_CURRENCY_ALIASES = {"RMB": "CNY"}
+
+
+@cache
+def _iso_4217() -> frozenset[str]:
+    """The current ISO 4217 codes (pycountry's list), read once on first use: importing pycountry costs ~5 ms."""
+    import pycountry
+
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
 def currency_code(value: str | None) -> str | None:
     """An ISO 4217 code, upper-cased; ValueError when it is not one (orders, configs and mapping defaults alike)."""
     if value is None:
         return None
     code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code (three letters, such as USD or CNY)")
+    code = _CURRENCY_ALIASES.get(code, code)
+    if code not in _iso_4217():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (such as USD, EUR or CNY)")
     return code
 
 
