@@ -76,7 +76,11 @@ def _iso_4217() -> frozenset[str]:
     """The current ISO 4217 codes (pycountry's list), read once on first use: importing pycountry costs ~5 ms."""
     import pycountry
 
-    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies) | _WITHDRAWN
+
+
+# Codes withdrawn from ISO 4217 since 2008 (pycountry lists only current ones): old orders still carry them.
+_WITHDRAWN = frozenset("BYR CUC CYP EEK HRK LTL LVL MRO MTL SKK SLL STD VEF ZMK ZWL".split())
 
 
 def currency_code(value: str | None) -> str | None:
