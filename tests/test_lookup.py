@@ -276,3 +276,21 @@ def test_the_same_wrong_details_again_are_not_another_failed_attempt():
     assert session.failed_attempts == 1
     run({"order_id": "1042", "email": "other@example.com"}, session=session)
     assert session.failed_attempts == 2
+
+
+def test_a_phone_written_as_in_the_orders_own_country_confirms_that_order():
+    """A UK order of a US store keeps its phone as written there; the shopper types it the same way."""
+    uk = order("#1300", "uk@example.com", "0113 496 0000", shipping_address={
+        "line1": "1 Park Row", "city": "Leeds", "postal_code": "LS1 5AB", "country": "GB", "phone": "0113 496 0000"})
+
+    def ask(order_id: str, phone: str) -> tuple[dict, Session]:
+        ctx = LookupContext(ListSource([*ORDERS, uk]), MerchantInfo(default_region="US"), PolicyConfig(), Session(),
+                            shopper_text=f"order {order_id}, my phone is {phone}")
+        return TOOL.call(ctx, json.dumps({"order_id": order_id, "phone": phone})), ctx.session
+
+    found, _ = ask("1300", "0113 496 0000")
+    assert found["result"] == "found" and found["orders"][0]["id"] == "#1300"
+    # A wrong number, and the same number for an order that does not exist, get one answer, and cost no attempt.
+    for order_id, phone in (("1300", "0113 496 0001"), ("1399", "0113 496 0000"), ("1042", "0113 496 0000")):
+        result, session = ask(order_id, phone)
+        assert result["result"] == "invalid_arguments" and session.failed_attempts == 0, (order_id, phone)

@@ -23,6 +23,7 @@ from tools.policy import (
     matches_email,
     matches_phone,
     matches_postal_code,
+    order_region,
     order_summary,
     order_view,
 )
@@ -190,8 +191,9 @@ def lookup_orders(
         return _signed_in(ctx)
     region = ctx.merchant.default_region
     phones = phone_readings(phone, region) if phone else []
-    if phone and not phones:
-        raise ToolArgumentError("the phone number is incomplete; ask for it with the country code")
+    unreadable = phone if phone and not phones else None
+    if unreadable and not (order_id or ref_id):
+        raise _incomplete_phone()
     # Contact details verify an order only as the shopper wrote them (see LookupContext.shopper_text).
     email, postal_code = ctx.from_shopper("email", email), ctx.from_shopper("postal_code", postal_code)
     phones = [p for p in phones if ctx.from_shopper("phone", p)]
@@ -201,17 +203,23 @@ def lookup_orders(
                        ask_for=["order_id", "email"])
     try:
         if order_id or ref_id:
-            return _by_order_number(ctx, order_id, ref_id, email, phones, postal_code)
+            return _by_order_number(ctx, order_id, ref_id, email, phones, postal_code, unreadable)
         return _by_contact(ctx, email, phones)
     except SourceError as exc:
         log.warning("order source failed: %s", exc)
         return _result("unavailable", f"{exc.shopper_message} {HANDOFF}", handoff=True)
 
 
+def _incomplete_phone() -> ToolArgumentError:
+    return ToolArgumentError("the phone number is incomplete; ask for it with the country code")
+
+
 def _by_order_number(
     ctx: LookupContext, order_id: str | None, ref_id: str | None, email: str | None, phones: list[str],
-    postal_code: str | None,
+    postal_code: str | None, unreadable_phone: str | None = None,
 ) -> dict[str, Any]:
+    """`unreadable_phone`: a typed phone that reads as no number in the merchant's region, tried in each
+    candidate order's own country."""
     if order_id:
         wanted = normalise_order_id(order_id)
         candidates = [o for o in ctx.source.find("order_id", order_id) if o.id and normalise_order_id(o.id) == wanted]
@@ -235,11 +243,15 @@ def _by_order_number(
         o for o in candidates
         if _identity_matches(o, ctx)
         or matches_email(o, email)
-        or any(matches_phone(o, p, region) for p in phones)
+        or any(matches_phone(o, p, region) for p in phones + _abroad(ctx, o, unreadable_phone))
         or matches_postal_code(o, postal_code)
     ]
     if verified:
         return _found(verified, Disclosure.FULL, ctx)
+    if unreadable_phone:
+        # Unreadable in the merchant's region and matching no order's own country: the same answer whether or not
+        # an order has this number.
+        raise _incomplete_phone()
     if factors:
         # Not found and found-but-not-matching are the same answer, and both count as a failed attempt.
         details = json.dumps([wanted, (email or "").strip().casefold(), sorted(phones),
@@ -256,6 +268,15 @@ def _by_order_number(
         "on the order.",
         ask_for=["email", "phone", "postal_code"],
     )
+
+
+def _abroad(ctx: LookupContext, order: Order, typed_phone: str | None) -> list[str]:
+    """A typed phone read in the order's own country, when that is not the merchant's ("0113 496 0000" on a UK
+    order of a US store): it can only confirm this order number, so reading it there widens nothing."""
+    country = order_region(order, ctx.merchant.default_region) if typed_phone else None
+    if not country or not typed_phone:
+        return []
+    return [p for p in phone_readings(typed_phone, country) if ctx.from_shopper("phone", p)]
 
 
 def _by_contact(ctx: LookupContext, email: str | None, phones: list[str]) -> dict[str, Any]:

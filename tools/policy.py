@@ -25,6 +25,7 @@ __all__ = [
     "matches_email",
     "matches_phone",
     "matches_postal_code",
+    "order_region",
     "order_summary",
     "order_view",
 ]
@@ -83,13 +84,27 @@ def matches_email(order: Order, email: str | None) -> bool:
     return bool(email and order.customer.email and normalise_email(order.customer.email) == normalise_email(email))
 
 
+def order_region(order: Order, region: str | None) -> str | None:
+    """The order's shipping country when phones there are read otherwise than in the merchant's `region`: a UK
+    order of a US store keeps its phone as the shopper wrote it, "0113 496 0000"."""
+    country = order.shipping_address.country if order.shipping_address else None
+    code = country.strip().upper() if country else None
+    if not code or code == (region or "").upper() or len(code) != 2:
+        return None
+    import phonenumbers
+
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+
 def _order_phones(order: Order, region: str | None) -> set[str]:
     phones = {order.customer.phone, order.shipping_address.phone if order.shipping_address else None}
-    return {e for p in phones if p and (e := to_e164(p, region))}
+    regions = [region, order_region(order, region)]
+    return {e for p in phones if p for r in regions if (e := to_e164(p, r)) and e.startswith("+")}
 
 
 def matches_phone(order: Order, phone_e164: str | None, region: str | None) -> bool:
-    """The full number matches the customer's or the shipping phone (never the last digits alone)."""
+    """The full number matches the customer's or the shipping phone (never the last digits alone), those read in
+    the merchant's `region` or in the order's own country (`order_region`)."""
     return bool(phone_e164) and phone_e164 in _order_phones(order, region)
 
 
