@@ -230,11 +230,12 @@ def test_get_orders_envelope_is_unwrapped(amazon: Mapper, order: dict[str, Any])
     assert amazon.map_payload({"payload": {"Orders": []}}).orders == []
 
 
-def test_get_order_envelope_is_not_the_records_path(amazon: Mapper, order: dict[str, Any]) -> None:
-    """getOrder's {"payload": {...order}} is not under payload.Orders: a source reading it sets orders_path."""
-    with pytest.raises(RecordError, match="payload.Orders"):
-        amazon.records({"payload": order})
-    assert [o.id for o in amazon.map_records([order]).orders] == ["902-3159896-1390916"]
+def test_get_order_envelope_and_a_bare_order_are_one_record(amazon: Mapper, order: dict[str, Any]) -> None:
+    """getOrder answers {"payload": {...order}}; an order already out of its envelope is one record too."""
+    assert [o.id for o in amazon.map_payload({"payload": order}).orders] == ["902-3159896-1390916"]
+    assert [o.id for o in amazon.map_payload(order).orders] == ["902-3159896-1390916"]
+    with pytest.raises(RecordError, match="records"):
+        amazon.records({"payload": {"NextToken": "abc"}})
 
 
 def test_sample_passes_check(amazon: Mapper, samples: Path) -> None:
