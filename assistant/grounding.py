@@ -18,6 +18,8 @@ Choices that are not obvious:
   tomorrow" needs a result dated tomorrow. Elsewhere ("as of today") they claim nothing.
 - "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消) need that status in a result;
   negated ones ("hasn't been delivered") do not.
+- A tool call's arguments are facts only as identifiers, and only those the shopper wrote (digits spelled out
+  count): a model that passed "1Z999…" to the tool may not then call it the tracking number.
 - Full phone numbers and emails are never in tool results (they are masked), so a full phone number in an answer
   is flagged; emails are skipped, since the shopper's own address is what the model would repeat.
 """
@@ -25,7 +27,8 @@ Choices that are not obvious:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -260,11 +263,15 @@ class Facts:
     today: date | None = None
 
     @classmethod
-    def from_results(cls, results: list[dict[str, Any]], *, tz: tzinfo, today: date) -> Facts:
+    def from_results(
+        cls, results: list[dict[str, Any]], *, tz: tzinfo, today: date,
+        arguments: Iterable[Mapping[str, Any]] = (), shopper_text: str = "",
+    ) -> Facts:
         """The facts of every tool result of a conversation; `today` (and the days either side) are facts too.
 
-        Any dict is read the same way, so the agent may add the tool calls' arguments (what the shopper gave)
-        to let an answer repeat them: "I could not find order #1043".
+        `arguments` are the tool calls' arguments. A value in them the shopper wrote (`shopper_text`: all they
+        said) is an identifier an answer may repeat, "I could not find order #1043"; one the model made up is not,
+        or it could state anything by passing it to the tool first. No argument supports a date, amount or carrier.
         """
         builder = _FactBuilder(tz)
         for result in results:
@@ -272,6 +279,11 @@ class Facts:
             for view in result.get("orders") or []:
                 if isinstance(view, dict):
                     builder.order(view)
+        said = _digits_as_written(unicodedata.normalize("NFKC", shopper_text))
+        for given in arguments:
+            for key, value in given.items():
+                if isinstance(value, str) and _shopper_wrote(said, key, value):
+                    builder.identifiers(value.translate(_FULLWIDTH))
         result_dates = frozenset(builder.dates)
         builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
         return cls(
@@ -328,6 +340,16 @@ class _FactBuilder:
             if key in {"id", "external_ref_id"} and (prefixed := _LETTER_PREFIX.fullmatch(norm)):
                 self.ids.add(prefixed.group(1))
             return
+        self.identifiers(text)
+        for match in _CARRIER.finditer(text):
+            self.carriers.add(_carrier_key(match.group()))
+        for match in _AMOUNT.finditer(text):
+            amount = _decimal(match.group("n1") or match.group("n2") or match.group("n3"))
+            if amount is not None:
+                self.amounts.add(amount)
+
+    def identifiers(self, text: str) -> None:
+        """Every word with a digit in `text`, and words written in groups joined ("SW1A 1AA")."""
         run: list[str] = []
         last_end = -1
         for start, end, word, _ in _words(text):
@@ -338,14 +360,7 @@ class _FactBuilder:
             self.ids.add(run[-1])
             last_end = end
         if run:
-            # Numbers written in groups ("SW1A 1AA"): the joined groups are an identifier too.
             self.ids.add("".join(run))
-        for match in _CARRIER.finditer(text):
-            self.carriers.add(_carrier_key(match.group()))
-        for match in _AMOUNT.finditer(text):
-            amount = _decimal(match.group("n1") or match.group("n2") or match.group("n3"))
-            if amount is not None:
-                self.amounts.add(amount)
 
     def datetime(self, text: str) -> None:
         try:
@@ -374,6 +389,41 @@ class _FactBuilder:
             lines.append(line)
         if lines:
             self.amounts.add(sum(lines, Decimal(0)))
+
+
+_SHOPPER_SEPARATOR = r"[\s\-\u2010-\u2014.()/#+]{0,2}"
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
+
+
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+                "seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORD = re.compile(r"(?<![a-z])(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
+                         r"|[零〇一二三四五六七八九幺]", re.IGNORECASE)
+_DIGIT_CHARS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+
+
+def _digits_as_written(said: str) -> str:
+    """The shopper's text, and again with digits spelled out ("one oh four two", 一零四二) as digits."""
+    if not _DIGIT_WORD.search(said):
+        return said
+    spoken = _DIGIT_WORD.sub(lambda m: _DIGIT_WORDS.get(m.group().casefold()) or m.group().translate(_DIGIT_CHARS),
+                             said)
+    return f"{said}\n{spoken}"
+
+
+def _shopper_wrote(said: str, key: str, value: str) -> bool:
+    """Whether the shopper's text has `value` as a whole token: its letters and digits in order, any case, with
+    spaces or dashes between them or not ("ord 12345" for "ORD-12345"); a phone number by its last 7 digits."""
+    wanted = re.sub(r"[^A-Za-z0-9]", "", unicodedata.normalize("NFKC", value))
+    if not wanted:
+        return False
+    pattern = _SHOPPER_SEPARATOR.join(map(re.escape, wanted))
+    if re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", said, re.IGNORECASE):
+        return True
+    # "+1 415-555-0199" for "(415) 555 0199": the tool reads phones by their last 7 digits too.
+    tail = re.sub(r"\D", "", value)[-7:]
+    return key == "phone" and len(tail) == 7 and any(
+        re.sub(r"\D", "", m.group()).endswith(tail) for m in _PHONE_RUN.finditer(said))
 
 
 def _money(value: Any) -> Decimal | None:

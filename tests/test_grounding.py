@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,6 +49,17 @@ ORDER = Order.model_validate(
     }
 )
 FOUND = {"result": "found", "disclosure": "full", "orders": [order_view(ORDER, Disclosure.FULL, LA)]}
+
+
+DEMO = {o["id"]: o for o in json.loads((Path(__file__).parent.parent / "tools" / "demo" / "orders.json")
+                                       .read_text())["orders"]}
+
+
+@pytest.fixture(scope="module")
+def order_1048() -> dict[str, Any]:
+    """The demo order QA used: in transit with FedEx 796725218999 since Nov 14 (5:00 PM in Los Angeles), no ETA."""
+    return {"result": "found", "disclosure": "full",
+            "orders": [order_view(Order.model_validate(DEMO["#1048"]), Disclosure.FULL, LA)]}
 
 
 @pytest.fixture(scope="module")
@@ -196,12 +210,39 @@ def test_facts_from_results(facts: Facts) -> None:
     assert texts(check("Your order #1042 shipped with UPS.", none)) == [("id", "#1042"), ("carrier", "UPS")]
 
 
-def test_tool_arguments_may_be_repeated() -> None:
+def test_tool_arguments_the_shopper_wrote_may_be_repeated() -> None:
     not_found = {"result": "not_found", "message": "No order has that number."}
-    arguments = {"order_id": "#1043", "phone": "+1 415-555-0199"}
-    facts = Facts.from_results([not_found, arguments], tz=LA, today=TODAY)
+    arguments = [{"order_id": "#1043", "phone": "+1 415-555-0199"}]
+    facts = Facts.from_results([not_found], tz=LA, today=TODAY, arguments=arguments,
+                               shopper_text="Where is order 1043? My phone: (415) 555 0199.")
     assert check("I could not find order #1043 for +1 415-555-0199 or 415-555-0199.", facts) == []
     assert texts(check("I could not find order #1044.", facts)) == [("id", "#1044")]
+    # Digits spelled out are written too.
+    for said in ("my order is one oh four two", "订单号一零四二"):
+        spelled = Facts.from_results([], tz=LA, today=TODAY, arguments=[{"order_id": "1042"}], shopper_text=said)
+        assert "1042" in spelled.ids, said
+
+
+def test_tool_arguments_the_shopper_did_not_write_are_no_facts(order_1048: dict[str, Any]) -> None:
+    # QA round 5: the model passed a number to the tool, then stated it as a fact.
+    arguments = [{"order_id": "1Z999AA10123456784"}, {"order_id": "1048", "postal_code": "2026-12-25"}]
+    facts = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments,
+                               shopper_text="where is my order 1048??")
+    answer = "Your order #1048 shipped via FedEx, tracking number 1Z999AA10123456784."
+    assert texts(check(answer, facts)) == [("id", "1Z999AA10123456784")]
+    assert texts(check("It arrives Dec 25.", facts)) == [("date", "Dec 25")]
+    # What the shopper wrote supports only identifiers: not a date, an amount or a carrier.
+    said = Facts.from_results([order_1048], tz=LA, today=TODAY,
+                              arguments=[{"order_id": "1048", "postal_code": "2026-12-25", "ref_id": "UPS 30.00"}],
+                              shopper_text="order 1048, 2026-12-25, UPS 30.00")
+    assert "20261225" in said.ids and date(2026, 12, 25) not in said.dates
+    assert texts(check("It arrives 2026-12-25 with UPS; you paid $30.00.", said)) == [
+        ("date", "2026-12-25"), ("carrier", "UPS"), ("amount", "$30.00")]
+    # Written apart or in other case, it is still what the shopper wrote; inside a longer number it is not.
+    assert "ORD12345" in Facts.from_results([], tz=LA, today=TODAY, arguments=[{"ref_id": "ORD-12345"}],
+                                            shopper_text="my ref is ord 12345").ids
+    assert "1043" not in Facts.from_results([], tz=LA, today=TODAY, arguments=[{"order_id": "1043"}],
+                                            shopper_text="call 4151043990").ids
 
 
 def test_carrier_names_and_families() -> None:
@@ -267,14 +308,12 @@ def test_a_status_the_results_give_is_no_claim() -> None:
 
 def test_every_templated_answer_about_the_demo_orders_is_grounded() -> None:
     """The answers the offline responder writes, in both languages, pass the guard the model's answers face."""
-    import json
     from datetime import UTC, datetime
-    from pathlib import Path
 
     from assistant.answers import render_answer
     from tools.config import MerchantInfo
 
-    demo = json.loads((Path(__file__).parent.parent / "tools" / "demo" / "orders.json").read_text())["orders"]
+    demo = list(DEMO.values())
     merchant = MerchantInfo(name="Demo Outfitters", timezone="America/Los_Angeles", default_region="US")
     now = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
     for data in demo:
