@@ -15,7 +15,9 @@ Choices that are not obvious:
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
 - "Today", "tomorrow" and "yesterday" (今天, 明天, 昨天) in a sentence about the package are dates: "arriving
-  tomorrow" needs a result dated tomorrow. Elsewhere ("as of today") they claim nothing.
+  tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing.
+- Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
+  delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give.
 - "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消) need that status in a result;
   negated ones ("hasn't been delivered") do not.
 - A tool call's arguments are facts only as identifiers, and only those the shopper wrote (digits spelled out
@@ -496,6 +498,7 @@ _PARCEL_WORDS = re.compile(
     r"arriv|deliver|ship|dispatch|expect|\bdue\b|out for|pick|left|到达|送达|送到|发货|发出|派送|签收|揽收",
     re.IGNORECASE,
 )
+_AS_OF = re.compile(r"(?<![a-z])as\s+of\s+$|截至$|截止$|截至到$", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?。！？\n]+")
 # Statements that something happened: "has been delivered", "was refunded", "已签收". A status the results do
 # not give is a claim (negated ones, "hasn't been delivered", are not).
@@ -587,7 +590,8 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     if not any(key in lowered for key in ("today", "tomorrow", "yesterday", "tonight", "天", "日", "今晚")):
         return
     for match in _RELATIVE_DAY.finditer(scan.text):
-        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
+        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())) or _AS_OF.search(
+                scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
         if _CONDITION.search(_clause(scan.text, *match.span())[0]):
@@ -682,17 +686,38 @@ def _check_dates(scan: _Scan, facts: Facts) -> None:
         parsed = _parse_date(match)
         if parsed is None:
             continue
-        year, month, day, weekday = parsed
-        if not any(
-            d.day == day
-            and (month is None or d.month == month)
-            and (year is None or d.year == year)
-            and (weekday is None or d.weekday() == weekday)
-            for d in facts.dates
-        ):
+        # Today and the days either side are facts, but not as the day it is (or was) delivered.
+        if not _stated(parsed, facts.result_dates) and (
+                not _stated(parsed, facts.dates) or _about_delivery(scan, *match.span())):
             scan.claim("date", *match.span())
         spans.append(match.span())
     scan.blank(spans)
+
+
+def _stated(parsed: tuple[int | None, int | None, int, int | None], dates: frozenset[date]) -> bool:
+    year, month, day, weekday = parsed
+    return any(
+        d.day == day
+        and (month is None or d.month == month)
+        and (year is None or d.year == year)
+        and (weekday is None or d.weekday() == weekday)
+        for d in dates
+    )
+
+
+# Words that make a date in their clause the package's delivery date: "Expected delivery: Nov 26", "ETA 11/26",
+# "预计11月26日送达". ("Due to weather" is not one.)
+_DELIVERY_WORDS = re.compile(
+    r"deliver|arriv|expect|estimat|(?<![a-z])(?:eta|due(?!\s+to(?![a-z])))(?![a-z])|送达|到达|预计|签收|派送",
+    re.IGNORECASE,
+)
+
+
+def _about_delivery(scan: _Scan, start: int, end: int) -> bool:
+    """Whether the date at text[start:end] is stated as a delivery date: a delivery word in its clause, no
+    condition ("if it hasn't arrived by Nov 26")."""
+    clause, _ = _clause(scan.text, start, end)
+    return bool(_DELIVERY_WORDS.search(clause)) and not _CONDITION.search(clause)
 
 
 def _parse_date(match: re.Match[str]) -> tuple[int | None, int | None, int, int | None] | None:
@@ -768,8 +793,10 @@ def _check_carriers(scan: _Scan, facts: Facts) -> None:
 def _check_weekdays(scan: _Scan, facts: Facts) -> None:
     scan.blank([m.span() for m in _WEEKDAY_RANGE.finditer(scan.text)])
     weekdays = {d.weekday() for d in facts.dates}
+    stated = {d.weekday() for d in facts.result_dates}
     for match in _WEEKDAY.finditer(scan.text):
-        if _weekday(match.group()) not in weekdays:
+        weekday = _weekday(match.group())
+        if weekday not in stated and (weekday not in weekdays or _about_delivery(scan, *match.span())):
             scan.claim("date", *match.span())
 
 

@@ -281,6 +281,35 @@ def test_today_and_tomorrow_about_the_package_are_dates(facts: Facts, answer: st
     assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
 
 
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # QA round 5: #1048 has no estimate; today and the days either side are facts, but not as its delivery date.
+    ("Expected delivery: Thursday, November 26.", ["Thursday, November 26"]),
+    ("Estimated delivery is 11/26", ["11/26"]),
+    ("预计11月26日送达", ["11月26日"]),
+    ("ETA: Nov 25.", ["Nov 25"]),
+    ("It is due 2026-11-26.", ["2026-11-26"]),
+    ("Your order #1048 was delivered on Nov 24, 2026.", ["Nov 24, 2026"]),
+    ("Expected delivery: Thursday.", ["Thursday"]),
+    # Not about its delivery.
+    ("As of today, Nov 25, your order is in transit.", []),
+    ("As of today, Nov 25, it hasn't been delivered; it shipped Nov 14.", []),
+    ("今天是11月25日，包裹正在运输中。", []),
+    ("If it hasn't arrived by Nov 26, please let me know.", []),
+    ("Delays due to weather are common around Nov 26.", []),
+])
+def test_a_delivery_date_must_be_a_result_date(order_1048: dict[str, Any], answer: str, claimed: list[str]) -> None:
+    facts = Facts.from_results([order_1048], tz=LA, today=TODAY)
+    assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
+
+
+def test_a_delivery_date_the_results_give_is_no_claim(facts: Facts) -> None:
+    assert check("Estimated delivery: Friday, Nov 27 (it shipped Tuesday, Nov 24).", facts) == []
+    delivered = Order.model_validate({**ORDER.model_dump(), "status": "delivered", "shipments": [
+        {**ORDER.shipments[0].model_dump(), "status": "delivered", "delivered_at": "2026-11-24T18:00:00Z"}]})
+    result = {"result": "found", "disclosure": "full", "orders": [order_view(delivered, Disclosure.FULL, LA)]}
+    assert check("It was delivered on Tuesday, Nov 24.", Facts.from_results([result], tz=LA, today=TODAY)) == []
+
+
 def test_arriving_tomorrow_is_grounded_when_the_estimate_is_tomorrow() -> None:
     tomorrow = Facts.from_results([FOUND], tz=LA, today=date(2026, 11, 26))
     assert check("Order #1042 is arriving tomorrow, Friday, Nov 27.", tomorrow) == []
