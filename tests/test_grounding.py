@@ -422,3 +422,60 @@ def test_payment_claims_for_an_unpaid_order(answer: str) -> None:
     unpaid = Order.model_validate({**ORDER.model_dump(), "status": "pending", "shipments": []})
     result = {"result": "found", "disclosure": "full", "orders": [order_view(unpaid, Disclosure.FULL)]}
     assert [c.kind for c in check(answer, Facts.from_results([result], tz=LA, today=TODAY))] == ["status"]
+
+
+# -- QA round 5: statuses and times that slipped through ----------------------------------------------------------
+
+
+def demo_facts(order_id: str) -> Facts:
+    result = {"result": "found", "disclosure": "full",
+              "orders": [order_view(Order.model_validate(DEMO[order_id]), Disclosure.FULL, LA)]}
+    return Facts.from_results([result], tz=LA, today=TODAY)
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    ("Order #1048: Delivered on 16 Nov in Denver, CO.", ["Delivered"]),
+    ("Status: delivered.", ["delivered"]),
+    ("Order #1048 - **Delivered**: Nov 16", ["Delivered"]),
+    ("Delivered to your front door.", ["Delivered"]),
+    ("Delivered? Not yet: it is in transit.", []),
+    ("Not delivered yet.", []),
+    ("Delivered items can be returned within 30 days.", []),
+    ("Once delivered, you'll get an email.", []),
+])
+def test_a_bare_delivered_is_a_status_claim(answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, demo_facts("#1048")) if c.kind == "status"] == claimed
+    assert [c for c in check(answer, demo_facts("#1002")) if c.kind == "status"] == []  # delivered Aug 31
+
+
+def test_expected_tomorrow_in_chinese_is_a_date() -> None:
+    assert texts(check("预计明天到。", demo_facts("#1001"))) == [("date", "明天")]
+    assert check("今天到现在还没有更新。", demo_facts("#1001")) == []
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1048 shipped Nov 14 at 17:00 in Los Angeles; its last scan was Nov 16 at 12:00.
+    ("#1048", "Order #1048 shipped Nov 14 at 9:00 AM.", ["9:00 AM"]),
+    ("#1048", "Order #1048 shipped Nov 14 at 5:00 PM.", []),
+    ("#1048", "Order #1048 shipped on Nov 14, 17:00.", []),
+    ("#1048", "Order #1048 shipped Nov 14 around 5 PM.", []),  # the hour alone
+    ("#1048", "Order #1048 shipped Nov 14 around 5 AM.", ["5 AM"]),
+    ("#1048", "It was scanned in Denver at 12:00 PM on Nov 16.", []),
+    ("#1048", "It was scanned in Denver at 12:30 PM.", ["12:30 PM"]),
+    ("#1048", "It left Salt Lake City at 3:15 PM.", ["3:15 PM"]),
+    # #1001 was signed for Aug 31 at 07:29 in Los Angeles.
+    ("#1001", "您的包裹已于8月31日下午7点29分签收。", ["下午7点29分"]),
+    ("#1001", "您的包裹已于8月31日上午7点29分签收。", []),
+    ("#1001", "您的包裹已于8月31日7时29分签收。", []),
+    ("#1001", "您的包裹已于8月31日 07:29 签收。", []),
+    ("#1001", "包裹8月31日晚上7点签收。", ["晚上7点"]),
+    # Times not about the package: hours, cut-offs, ranges, the shopper's questions.
+    ("#1048", "Our team is available 9am-5pm, Monday to Friday.", []),
+    ("#1048", "Orders placed before 2 PM ship the same day.", []),
+    ("#1048", "UPS delivers between 9 AM and 8 PM.", []),
+    ("#1048", "订单在下午3点前付款当天发货。", []),
+    ("#1048", "The shipping cut-off is 2 PM; we usually ship at 3:30 PM.", []),
+    ("#1048", "If it hasn't arrived by 6 PM on Nov 26, let us know.", []),
+])
+def test_clock_times_about_the_package_must_be_result_times(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, demo_facts(order_id)) if c.kind == "time"] == claimed
