@@ -288,10 +288,13 @@ class Facts:
             for view in result.get("orders") or []:
                 if isinstance(view, dict):
                     builder.order(view)
-        said = _digits_as_written(unicodedata.normalize("NFKC", shopper_text))
+        said: _Said | None = None
         for given in arguments:
             for key, value in given.items():
-                if isinstance(value, str) and _shopper_wrote(said, key, value):
+                if not isinstance(value, str):
+                    continue
+                said = said or _Said(shopper_text)
+                if said.wrote(key, value):
                     builder.identifiers(value.translate(_FULLWIDTH))
         result_dates = frozenset(builder.dates)
         builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
@@ -405,10 +408,9 @@ class _FactBuilder:
             self.amounts.add(sum(lines, Decimal(0)))
 
 
-_SHOPPER_SEPARATOR = r"[\s\-\u2010-\u2014.()/#+]{0,2}"
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_SEPARATORS = frozenset(" \t\n-\u2010\u2011\u2012\u2013\u2014.()/#+")
 _PHONE_RUN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
-
-
 _DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
                 "seven": "7", "eight": "8", "nine": "9"}
 _DIGIT_WORD = re.compile(r"(?<![a-z])(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
@@ -416,28 +418,49 @@ _DIGIT_WORD = re.compile(r"(?<![a-z])(?:zero|oh|one|two|three|four|five|six|seve
 _DIGIT_CHARS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 
 
-def _digits_as_written(said: str) -> str:
-    """The shopper's text, and again with digits spelled out ("one oh four two", 一零四二) as digits."""
-    if not _DIGIT_WORD.search(said):
-        return said
-    spoken = _DIGIT_WORD.sub(lambda m: _DIGIT_WORDS.get(m.group().casefold()) or m.group().translate(_DIGIT_CHARS),
-                             said)
-    return f"{said}\n{spoken}"
+class _Said:
+    """What the shopper wrote, read for the values they gave: each run of words joined by at most two spaces,
+    dashes or brackets ("ord 12345", "(415) 555-0199") gives every identifier its consecutive words spell."""
 
+    _LONGEST = 40
 
-def _shopper_wrote(said: str, key: str, value: str) -> bool:
-    """Whether the shopper's text has `value` as a whole token: its letters and digits in order, any case, with
-    spaces or dashes between them or not ("ord 12345" for "ORD-12345"); a phone number by its last 7 digits."""
-    wanted = re.sub(r"[^A-Za-z0-9]", "", unicodedata.normalize("NFKC", value))
-    if not wanted:
-        return False
-    pattern = _SHOPPER_SEPARATOR.join(map(re.escape, wanted))
-    if re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", said, re.IGNORECASE):
-        return True
-    # "+1 415-555-0199" for "(415) 555 0199": the tool reads phones by their last 7 digits too.
-    tail = re.sub(r"\D", "", value)[-7:]
-    return key == "phone" and len(tail) == 7 and any(
-        re.sub(r"\D", "", m.group()).endswith(tail) for m in _PHONE_RUN.finditer(said))
+    def __init__(self, text: str) -> None:
+        self.text = unicodedata.normalize("NFKC", text)
+        self.tokens: set[str] = set()
+        self._read(self.text)
+        if _DIGIT_WORD.search(self.text):  # digits spelled out: "one oh four two", 一零四二
+            self._read(_DIGIT_WORD.sub(
+                lambda m: _DIGIT_WORDS.get(m.group().casefold()) or m.group().translate(_DIGIT_CHARS), self.text))
+
+    def _read(self, text: str) -> None:
+        run: list[str] = []
+        last = 0
+        for match in _ALNUM.finditer(text):
+            gap = text[last:match.start()]
+            if run and (len(gap) > 2 or not _SEPARATORS.issuperset(gap)):
+                self._spell(run)
+                run = []
+            run.append(match.group().upper())
+            last = match.end()
+        self._spell(run)
+
+    def _spell(self, words: list[str]) -> None:
+        for i in range(len(words)):
+            joined = ""
+            for word in words[i:]:
+                joined += word
+                if len(joined) > self._LONGEST:
+                    break
+                self.tokens.add(joined)
+
+    def wrote(self, key: str, value: str) -> bool:
+        """Whether the shopper wrote `value` as a whole token, in any case, with separators or without; a phone
+        number by its last 7 digits, as the tool reads it ("+1 415-555-0199" for "(415) 555 0199")."""
+        if re.sub(r"[^A-Za-z0-9]", "", unicodedata.normalize("NFKC", value)).upper() in self.tokens:
+            return True
+        tail = re.sub(r"\D", "", value)[-7:]
+        return key == "phone" and len(tail) == 7 and any(
+            re.sub(r"\D", "", m.group()).endswith(tail) for m in _PHONE_RUN.finditer(self.text))
 
 
 def _money(value: Any) -> Decimal | None:
