@@ -254,8 +254,8 @@ class Agent:
         return render
 
     def _facts(self, conversation: Conversation) -> Facts:
-        """What answers may state: the tool results, and what the shopper gave the tools (so "I couldn't find
-        order #1043" can repeat the number asked about)."""
+        """What answers may state: the tool results, and the identifiers the shopper gave the tools (so "I couldn't
+        find order #1043" can repeat the number asked about). An argument the shopper never wrote is no fact."""
         now = self.clock()
         tz = zone(self.config.merchant.timezone)
         given: list[dict[str, Any]] = []
@@ -267,7 +267,13 @@ class Agent:
                     continue
                 if isinstance(arguments, dict):
                     given.append(arguments)
-        return Facts.from_results([*conversation.tool_results, *given], tz=tz, today=now.astimezone(tz).date())
+        # The order page the chat was opened from (a widget's order hint) counts as given by the shopper.
+        said = [m["content"] for m in conversation.messages
+                if m.get("role") == "user" and isinstance(m.get("content"), str)]
+        if conversation.order_hint:
+            said.append(conversation.order_hint)
+        return Facts.from_results(conversation.tool_results, tz=tz, today=now.astimezone(tz).date(),
+                                  arguments=given, shopper_text="\n".join(said))
 
     def _model_turn(self, conversation: Conversation, text: str, ctx: LookupContext,
                     sink: StreamSink | None) -> TurnResult:

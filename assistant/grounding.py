@@ -15,9 +15,18 @@ Choices that are not obvious:
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
 - "Today", "tomorrow" and "yesterday" (今天, 明天, 昨天) in a sentence about the package are dates: "arriving
-  tomorrow" needs a result dated tomorrow. Elsewhere ("as of today") they claim nothing.
-- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消) need that status in a result;
-  negated ones ("hasn't been delivered") do not.
+  tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing.
+- Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
+  delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give.
+- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), and "Delivered" as a label
+  ("Delivered on 16 Nov", "Status: delivered") need that status in a result; negated ones ("hasn't been
+  delivered") do not.
+- A clock time on a date or with a package event ("shipped Nov 14 at 9:00 AM", "8月31日下午7点29分签收") must be a
+  result's time in the merchant's zone, to the minute ("7 PM": to the hour; "7:29" may be morning or evening).
+  Opening hours, ranges ("9am-5pm"), cut-offs ("before 2 PM", "3点前") and habits ("we usually ship at 3 PM")
+  are not about the package.
+- A tool call's arguments are facts only as identifiers, and only those the shopper wrote (digits spelled out
+  count): a model that passed "1Z999…" to the tool may not then call it the tracking number.
 - Full phone numbers and emails are never in tool results (they are masked), so a full phone number in an answer
   is flagged; emails are skipped, since the shopper's own address is what the model would repeat.
 """
@@ -25,7 +34,8 @@ Choices that are not obvious:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -35,7 +45,7 @@ from tools.carriers import canonical_carrier, carrier_aliases
 
 __all__ = ["Claim", "ClaimKind", "Facts", "check", "correction_message"]
 
-ClaimKind = Literal["id", "amount", "date", "carrier", "url", "status"]
+ClaimKind = Literal["id", "amount", "date", "time", "carrier", "url", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,13 +268,19 @@ class Facts:
     result_dates: frozenset[date] = frozenset()
     """The dates in the results themselves, without the days around today that `dates` adds."""
     today: date | None = None
+    times: frozenset[tuple[int, int]] = frozenset()
+    """Hour and minute of every time in the results, in the merchant's timezone."""
 
     @classmethod
-    def from_results(cls, results: list[dict[str, Any]], *, tz: tzinfo, today: date) -> Facts:
+    def from_results(
+        cls, results: list[dict[str, Any]], *, tz: tzinfo, today: date,
+        arguments: Iterable[Mapping[str, Any]] = (), shopper_text: str = "",
+    ) -> Facts:
         """The facts of every tool result of a conversation; `today` (and the days either side) are facts too.
 
-        Any dict is read the same way, so the agent may add the tool calls' arguments (what the shopper gave)
-        to let an answer repeat them: "I could not find order #1043".
+        `arguments` are the tool calls' arguments. A value in them the shopper wrote (`shopper_text`: all they
+        said) is an identifier an answer may repeat, "I could not find order #1043"; one the model made up is not,
+        or it could state anything by passing it to the tool first. No argument supports a date, amount or carrier.
         """
         builder = _FactBuilder(tz)
         for result in results:
@@ -272,12 +288,21 @@ class Facts:
             for view in result.get("orders") or []:
                 if isinstance(view, dict):
                     builder.order(view)
+        said: _Said | None = None
+        for given in arguments:
+            for key, value in given.items():
+                if not isinstance(value, str):
+                    continue
+                said = said or _Said(shopper_text)
+                if said.wrote(key, value):
+                    builder.identifiers(value.translate(_FULLWIDTH))
         result_dates = frozenset(builder.dates)
         builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
         return cls(
             statuses=frozenset(builder.statuses),
             result_dates=result_dates,
             today=today,
+            times=frozenset(builder.times),
             ids=frozenset(builder.ids),
             amounts=frozenset(builder.amounts),
             currencies=frozenset(builder.currencies),
@@ -297,6 +322,7 @@ class _FactBuilder:
         self.carriers: set[str] = set()
         self.urls: set[str] = set()
         self.statuses: set[str] = set()
+        self.times: set[tuple[int, int]] = set()
 
     def walk(self, value: Any, key: str | None = None) -> None:
         """Every string anywhere in a result may support a claim: ids, links, dates, carriers, amounts in text."""
@@ -328,6 +354,16 @@ class _FactBuilder:
             if key in {"id", "external_ref_id"} and (prefixed := _LETTER_PREFIX.fullmatch(norm)):
                 self.ids.add(prefixed.group(1))
             return
+        self.identifiers(text)
+        for match in _CARRIER.finditer(text):
+            self.carriers.add(_carrier_key(match.group()))
+        for match in _AMOUNT.finditer(text):
+            amount = _decimal(match.group("n1") or match.group("n2") or match.group("n3"))
+            if amount is not None:
+                self.amounts.add(amount)
+
+    def identifiers(self, text: str) -> None:
+        """Every word with a digit in `text`, and words written in groups joined ("SW1A 1AA")."""
         run: list[str] = []
         last_end = -1
         for start, end, word, _ in _words(text):
@@ -338,14 +374,7 @@ class _FactBuilder:
             self.ids.add(run[-1])
             last_end = end
         if run:
-            # Numbers written in groups ("SW1A 1AA"): the joined groups are an identifier too.
             self.ids.add("".join(run))
-        for match in _CARRIER.finditer(text):
-            self.carriers.add(_carrier_key(match.group()))
-        for match in _AMOUNT.finditer(text):
-            amount = _decimal(match.group("n1") or match.group("n2") or match.group("n3"))
-            if amount is not None:
-                self.amounts.add(amount)
 
     def datetime(self, text: str) -> None:
         try:
@@ -356,7 +385,10 @@ class _FactBuilder:
         # two agree, and an estimate of 02:00 UTC is not "arriving" on the UTC day in Los Angeles.
         self.dates.add(moment.date())
         if moment.tzinfo is not None:
-            self.dates.add(moment.astimezone(self.tz).date())
+            moment = moment.astimezone(self.tz)
+            self.dates.add(moment.date())
+        if len(text) > 10:  # a time was written, not just a date
+            self.times.add((moment.hour, moment.minute))
 
     def order(self, view: dict[str, Any]) -> None:
         if isinstance(currency := view.get("currency"), str):
@@ -374,6 +406,61 @@ class _FactBuilder:
             lines.append(line)
         if lines:
             self.amounts.add(sum(lines, Decimal(0)))
+
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_SEPARATORS = frozenset(" \t\n-\u2010\u2011\u2012\u2013\u2014.()/#+")
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+                "seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORD = re.compile(r"(?<![a-z])(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
+                         r"|[零〇一二三四五六七八九幺]", re.IGNORECASE)
+_DIGIT_CHARS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+
+
+class _Said:
+    """What the shopper wrote, read for the values they gave: each run of words joined by at most two spaces,
+    dashes or brackets ("ord 12345", "(415) 555-0199") gives every identifier its consecutive words spell."""
+
+    _LONGEST = 40
+
+    def __init__(self, text: str) -> None:
+        self.text = unicodedata.normalize("NFKC", text)
+        self.tokens: set[str] = set()
+        self._read(self.text)
+        if _DIGIT_WORD.search(self.text):  # digits spelled out: "one oh four two", 一零四二
+            self._read(_DIGIT_WORD.sub(
+                lambda m: _DIGIT_WORDS.get(m.group().casefold()) or m.group().translate(_DIGIT_CHARS), self.text))
+
+    def _read(self, text: str) -> None:
+        run: list[str] = []
+        last = 0
+        for match in _ALNUM.finditer(text):
+            gap = text[last:match.start()]
+            if run and (len(gap) > 2 or not _SEPARATORS.issuperset(gap)):
+                self._spell(run)
+                run = []
+            run.append(match.group().upper())
+            last = match.end()
+        self._spell(run)
+
+    def _spell(self, words: list[str]) -> None:
+        for i in range(len(words)):
+            joined = ""
+            for word in words[i:]:
+                joined += word
+                if len(joined) > self._LONGEST:
+                    break
+                self.tokens.add(joined)
+
+    def wrote(self, key: str, value: str) -> bool:
+        """Whether the shopper wrote `value` as a whole token, in any case, with separators or without; a phone
+        number by its last 7 digits, as the tool reads it ("+1 415-555-0199" for "(415) 555 0199")."""
+        if re.sub(r"[^A-Za-z0-9]", "", unicodedata.normalize("NFKC", value)).upper() in self.tokens:
+            return True
+        tail = re.sub(r"\D", "", value)[-7:]
+        return key == "phone" and len(tail) == 7 and any(
+            re.sub(r"\D", "", m.group()).endswith(tail) for m in _PHONE_RUN.finditer(self.text))
 
 
 def _money(value: Any) -> Decimal | None:
@@ -395,6 +482,8 @@ class _Scan:
         self.source = answer.translate(_FULLWIDTH)
         self.text = self.source
         self.claims: list[Claim] = []
+        self.days: list[tuple[int, int]] = []
+        """Spans of the dates read so far, and of "today"/"tomorrow" said about the package: what a time is on."""
 
     def claim(self, kind: ClaimKind, start: int, end: int) -> None:
         self.claims.append(Claim(kind, self.answer[start:end], (start, end)))
@@ -425,7 +514,7 @@ def check(answer: str, facts: Facts, *, language: str | None = None) -> list[Cla
     _check_spans(scan, facts)
     _check_statuses(scan, facts)
     _check_dates(scan, facts)
-    scan.blank([m.span() for m in _TIME.finditer(scan.text)])
+    _check_times(scan, facts)
     _check_amounts(scan, facts)
     scan.blank([m.span() for m in _PERCENT.finditer(scan.text)])
     _check_carriers(scan, facts)
@@ -443,9 +532,12 @@ _RELATIVE_DAY = re.compile(
 _RELATIVE_OFFSET = {"the day after tomorrow": 2, "后天": 2, "tomorrow": 1, "明天": 1, "明日": 1, "today": 0,
                     "tonight": 0, "今天": 0, "今晚": 0, "今日": 0, "yesterday": -1, "昨天": -1, "昨日": -1}
 _PARCEL_WORDS = re.compile(
-    r"arriv|deliver|ship|dispatch|expect|\bdue\b|out for|pick|left|到达|送达|送到|发货|发出|派送|签收|揽收",
+    r"arriv|deliver|ship|dispatch|expect|\bdue\b|out for|pick|left|到达|送达|送到|发货|发出|派送|签收|揽收|预计"
+    # "明天到", "今天能到": arriving, though 到 alone is also "until" ("今天到现在").
+    r"|(?:明天|今天|后天|今晚|明日|今日)(?:会|就|能|可|可以|将|才)?到(?!现在|目前|此|这|那|今|期)",
     re.IGNORECASE,
 )
+_AS_OF = re.compile(r"(?<![a-z])as\s+of\s+$|截至$|截止$|截至到$", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?。！？\n]+")
 # Statements that something happened: "has been delivered", "was refunded", "已签收". A status the results do
 # not give is a claim (negated ones, "hasn't been delivered", are not).
@@ -460,6 +552,11 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"cancelled", "canceled"}), re.compile(
         r"(?<![a-z])(?:has|have|had|was|were|is|are|been)\s+(?:been\s+)?cancell?ed(?![a-z])|已(?:被)?取消",
         re.IGNORECASE)),
+    # "Delivered on 16 Nov", "Status: delivered", "Order #1048 - **Delivered**": the status as a label.
+    (frozenset({"delivered"}), re.compile(
+        r"(?:^|(?<=[\n:：.!?;|•(（\-–—]))[\s*_]*(?P<claim>delivered)(?![a-z])"
+        r"(?=[\s*_]*(?:$|[.,;:!?。，；：)）\-–—\n]|(?:on|at|to|in|by|yesterday|today)(?![a-z])|\d"
+        r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d))", re.IGNORECASE)),
     (frozenset({"delivered"}), re.compile(
         r"(?<![a-z])(?:has|have|had)\s+arrived(?!\s+(?:at|in)\b)|(?:was|were|been)\s+signed\s+for", re.IGNORECASE)),
     (frozenset({"refunded", "returned"}), re.compile(r"(?<![a-z])refunded\s+(?:you|your)(?![a-z])", re.IGNORECASE)),
@@ -480,7 +577,7 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
 ]
 # Words one of each pattern above needs: a pattern runs only on an answer that has one (most answers have few).
 _STATUS_KEYS: list[tuple[str, ...]] = [
-    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("arrived", "signed"), ("refunded",),
+    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("delivered",), ("arrived", "signed"), ("refunded",),
     ("out for", "派送"), ("returned", "退回"), ("shipped", "dispatched", "on its way", "已发"),
     ("payment", "paid", "付款", "支付", "款项"),
 ]
@@ -537,7 +634,8 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     if not any(key in lowered for key in ("today", "tomorrow", "yesterday", "tonight", "天", "日", "今晚")):
         return
     for match in _RELATIVE_DAY.finditer(scan.text):
-        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
+        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())) or _AS_OF.search(
+                scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
         if _CONDITION.search(_clause(scan.text, *match.span())[0]):
@@ -546,6 +644,7 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
         day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
         if day not in facts.result_dates:
             scan.claim("date", *match.span())
+    scan.days.extend(spans)
     scan.blank(spans)
 
 
@@ -597,13 +696,14 @@ def _check_statuses(scan: _Scan, facts: Facts) -> None:
         if supported_by & facts.statuses or not any(key in lowered for key in keys):
             continue
         for match in pattern.finditer(scan.text):
-            before = scan.text[max(0, match.start() - 16):match.start()]
+            span = match.span("claim") if "claim" in pattern.groupindex else match.span()
+            before = scan.text[max(0, span[0] - 16):span[0]]
             if _NEGATION.search(before) or supported_by & facts.statuses:
                 continue
-            clause, question = _clause(scan.text, *match.span())
+            clause, question = _clause(scan.text, *span)
             if question or _CONDITION.search(clause) or _NOT_A_FACT.search(clause):
                 continue  # "once it has shipped", "it will be shipped", "has it been delivered?"
-            scan.claim("status", *match.span())
+            scan.claim("status", *span)
 
 
 def _check_urls(scan: _Scan, facts: Facts) -> None:
@@ -632,17 +732,115 @@ def _check_dates(scan: _Scan, facts: Facts) -> None:
         parsed = _parse_date(match)
         if parsed is None:
             continue
-        year, month, day, weekday = parsed
-        if not any(
-            d.day == day
-            and (month is None or d.month == month)
-            and (year is None or d.year == year)
-            and (weekday is None or d.weekday() == weekday)
-            for d in facts.dates
-        ):
+        # Today and the days either side are facts, but not as the day it is (or was) delivered.
+        if not _stated(parsed, facts.result_dates) and (
+                not _stated(parsed, facts.dates) or _about_delivery(scan, *match.span())):
             scan.claim("date", *match.span())
         spans.append(match.span())
+        scan.days.append(match.span())
     scan.blank(spans)
+
+
+# Words that make a clock time in their clause the time of something that happened to the package (or will).
+_EVENT_WORDS = re.compile(
+    r"ship|dispatch|deliver|arriv|expect|estimat|scan|signed|transit|out\s+for|picked\s+up|depart"
+    r"|(?<![a-z])(?:left|eta)(?![a-z])|发货|发出|寄出|送达|送到|签收|派送|揽收|到达|妥投|出库|离开|运输",
+    re.IGNORECASE,
+)
+# "9am-5pm", "between 9 AM and 8 PM", "9点至17点": hours, not the time of an event.
+_RANGE_AFTER = re.compile(r"\s*(?:-|–|—|~|～|to|until|till|and|至|到)\s*(?=\d|上午|下午|晚上|早上|中午|凌晨|傍晚)",
+                          re.IGNORECASE)
+_RANGE_BEFORE = re.compile(
+    r"(?:(?<![a-z])(?:between|from|to|until|till|and)\s+|[-–—~～至到]\s*)$", re.IGNORECASE)
+# "by 3:45 PM", "before 2 PM", "下午3点前": a cut-off, not an event (unless a date says when).
+_DEADLINE_BEFORE = re.compile(r"(?<![a-z])(?:by|before|after|until|till|cut-?off)\s+$", re.IGNORECASE)
+_DEADLINE_AFTER = re.compile(r"\s*(?:之前|以前|前|之后|以后|后)")
+# "We usually ship at 3 PM", "the shipping cut-off is 2 PM": what happens in general, not to this package.
+_IN_GENERAL = re.compile(r"(?<![a-z])(?:every|daily|usually|typically|normally|generally|cut-?off|hours)(?![a-z])"
+                         r"|通常|每天|每日|一般|截单|营业", re.IGNORECASE)
+# What may stand between a date and its time: "Nov 14 at 9:00 AM", "(Aug 31, 7:29 AM)", "8月31日下午7点".
+_DATE_TIME_GAP = re.compile(r"[\s,，、(（]*(?:(?:at|on|around|about|approximately|@)(?![a-z]))?[\s,，、(（]*",
+                            re.IGNORECASE)
+_TIME_PARTS = re.compile(
+    r"(?P<zh>上午|下午|晚上|早上|中午|凌晨|傍晚)?\s*(?P<h>\d{1,2})(?:\s*[:点點时時]\s*(?P<m>\d{2}|\d{1,2}(?=\s*分))?)?"
+    r"(?:\s*(?P<ap>[ap])\.?m\.?)?",
+    re.IGNORECASE,
+)
+
+
+def _check_times(scan: _Scan, facts: Facts) -> None:
+    """A clock time on a date or with a package event ("shipped Nov 14 at 9:00 AM", "8月31日下午7点29分签收")
+    must be a time in the results, to the minute; an hour alone ("7 PM") must be the hour of one."""
+    matches = list(_TIME.finditer(scan.text))
+    if not matches:
+        return
+    scan.blank([m.span() for m in matches])  # "时" in "7时29分" is no condition
+    text, source = scan.text, scan.source
+    for match in matches:
+        start, end = match.span()
+        if _RANGE_AFTER.match(source, end) or _RANGE_BEFORE.search(source, max(0, start - 10), start):
+            continue
+        dated = any(
+            (e <= start and start - e <= 16 and _DATE_TIME_GAP.fullmatch(source, e, start))
+            or (s >= end and s - end <= 16 and _DATE_TIME_GAP.fullmatch(source, end, s))
+            for s, e in scan.days
+        )
+        clause, question = _clause(text, start, end)
+        if question or _CONDITION.search(clause):
+            continue
+        if not dated and (not _EVENT_WORDS.search(clause) or _IN_GENERAL.search(clause)
+                          or _DEADLINE_BEFORE.search(source, max(0, start - 10), start)
+                          or _DEADLINE_AFTER.match(source, end)):
+            continue
+        if not _time_stated(match.group(), facts.times):
+            # "at 9:00 AM." ends a sentence; "9 a.m." keeps its dot.
+            scan.claim("time", start, end - 1 if re.search(r"[^.][ap]m\.$", match.group(), re.IGNORECASE) else end)
+
+
+def _time_stated(written: str, times: frozenset[tuple[int, int]]) -> bool:
+    parts = _TIME_PARTS.match(written)
+    if parts is None:
+        return True
+    hour = int(parts.group("h"))
+    minute = int(parts.group("m")) if parts.group("m") else None
+    marker = (parts.group("ap") or "").casefold() or parts.group("zh")
+    if hour > 23 or (minute is not None and minute > 59):
+        return True  # not a clock time
+    if marker in ("a", "上午", "早上", "凌晨"):
+        hours = {hour % 12}
+    elif marker in ("p", "下午", "晚上", "傍晚"):
+        hours = {hour % 12 + 12}
+    elif marker == "中午":
+        hours = {hour if hour >= 11 else hour + 12}
+    else:  # "7:29", "7点29分": morning or evening
+        hours = {hour, hour + 12} if hour < 12 else {hour, 0} if hour == 12 else {hour}
+    return any(h in hours and (minute is None or m == minute) for h, m in times)
+
+
+def _stated(parsed: tuple[int | None, int | None, int, int | None], dates: frozenset[date]) -> bool:
+    year, month, day, weekday = parsed
+    return any(
+        d.day == day
+        and (month is None or d.month == month)
+        and (year is None or d.year == year)
+        and (weekday is None or d.weekday() == weekday)
+        for d in dates
+    )
+
+
+# Words that make a date in their clause the package's delivery date: "Expected delivery: Nov 26", "ETA 11/26",
+# "预计11月26日送达". ("Due to weather" is not one.)
+_DELIVERY_WORDS = re.compile(
+    r"deliver|arriv|expect|estimat|(?<![a-z])(?:eta|due(?!\s+to(?![a-z])))(?![a-z])|送达|到达|预计|签收|派送",
+    re.IGNORECASE,
+)
+
+
+def _about_delivery(scan: _Scan, start: int, end: int) -> bool:
+    """Whether the date at text[start:end] is stated as a delivery date: a delivery word in its clause, no
+    condition ("if it hasn't arrived by Nov 26")."""
+    clause, _ = _clause(scan.text, start, end)
+    return bool(_DELIVERY_WORDS.search(clause)) and not _CONDITION.search(clause)
 
 
 def _parse_date(match: re.Match[str]) -> tuple[int | None, int | None, int, int | None] | None:
@@ -718,8 +916,10 @@ def _check_carriers(scan: _Scan, facts: Facts) -> None:
 def _check_weekdays(scan: _Scan, facts: Facts) -> None:
     scan.blank([m.span() for m in _WEEKDAY_RANGE.finditer(scan.text)])
     weekdays = {d.weekday() for d in facts.dates}
+    stated = {d.weekday() for d in facts.result_dates}
     for match in _WEEKDAY.finditer(scan.text):
-        if _weekday(match.group()) not in weekdays:
+        weekday = _weekday(match.group())
+        if weekday not in stated and (weekday not in weekdays or _about_delivery(scan, *match.span())):
             scan.claim("date", *match.span())
 
 
@@ -783,7 +983,8 @@ def _is_claim(norm: str, hashed: bool, raw: str | None) -> bool:
 # --- correction ------------------------------------------------------------------------------------------------
 
 _KIND_NAMES: dict[ClaimKind, str] = {
-    "id": "number", "amount": "amount", "date": "date", "carrier": "carrier", "url": "link", "status": "status",
+    "id": "number", "amount": "amount", "date": "date", "time": "time", "carrier": "carrier", "url": "link",
+    "status": "status",
 }
 
 
@@ -798,6 +999,6 @@ def correction_message(claims: list[Claim]) -> str:
         "Your answer states things the tool results do not support: "
         + "; ".join(listed)
         + ". Answer again using only facts from the tool results: copy order numbers, tracking numbers, amounts, "
-        "dates (with the right weekday), carriers, links and statuses exactly as the results give them, and leave out "
-        "anything they do not state."
+        "dates (with the right weekday), times, carriers, links and statuses exactly as the results give them, and "
+        "leave out anything they do not state."
     )

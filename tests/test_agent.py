@@ -150,6 +150,23 @@ def test_grounding_guard_regenerates_once_with_a_correction():
     assert sink.resets == [FOUND_JANE] or "".join(sink.deltas) == FOUND_JANE
 
 
+def test_only_tool_arguments_the_shopper_wrote_may_be_repeated():
+    # QA round 5: a number the model passed to the tool itself is not a fact the answer may state.
+    invented = "Your tracking number is 1Z999AA99999999999."
+    asked = "I couldn't find an order with that number. What is your order number?"
+    model = ScriptedModel(call("lookup_orders", {"order_id": "1Z999AA99999999999"}), say(invented), say(asked),
+                          call("lookup_orders", {"order_id": "1043"}), say("I couldn't find order #1043."))
+    agent = agent_with(model)
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "where is my order?")
+    assert (result.grounding, result.answer, result.unsupported_claims) == (
+        "regenerated", asked, ["1Z999AA99999999999"])
+    # The shopper's own order number may be repeated, though no result states it.
+    result = agent.respond(conversation, "It's #1043")
+    model.assert_complete()
+    assert (result.grounding, result.answer) == ("passed", "I couldn't find order #1043.")
+
+
 def test_grounding_guard_replaces_a_second_bad_answer_with_the_templated_one():
     model = ScriptedModel(call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}),
                           say("Your order #1042 arrives Monday, Nov 30 via FedEx."),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,6 +49,17 @@ ORDER = Order.model_validate(
     }
 )
 FOUND = {"result": "found", "disclosure": "full", "orders": [order_view(ORDER, Disclosure.FULL, LA)]}
+
+
+DEMO = {o["id"]: o for o in json.loads((Path(__file__).parent.parent / "tools" / "demo" / "orders.json")
+                                       .read_text())["orders"]}
+
+
+@pytest.fixture(scope="module")
+def order_1048() -> dict[str, Any]:
+    """The demo order QA used: in transit with FedEx 796725218999 since Nov 14 (5:00 PM in Los Angeles), no ETA."""
+    return {"result": "found", "disclosure": "full",
+            "orders": [order_view(Order.model_validate(DEMO["#1048"]), Disclosure.FULL, LA)]}
 
 
 @pytest.fixture(scope="module")
@@ -196,12 +210,39 @@ def test_facts_from_results(facts: Facts) -> None:
     assert texts(check("Your order #1042 shipped with UPS.", none)) == [("id", "#1042"), ("carrier", "UPS")]
 
 
-def test_tool_arguments_may_be_repeated() -> None:
+def test_tool_arguments_the_shopper_wrote_may_be_repeated() -> None:
     not_found = {"result": "not_found", "message": "No order has that number."}
-    arguments = {"order_id": "#1043", "phone": "+1 415-555-0199"}
-    facts = Facts.from_results([not_found, arguments], tz=LA, today=TODAY)
+    arguments = [{"order_id": "#1043", "phone": "+1 415-555-0199"}]
+    facts = Facts.from_results([not_found], tz=LA, today=TODAY, arguments=arguments,
+                               shopper_text="Where is order 1043? My phone: (415) 555 0199.")
     assert check("I could not find order #1043 for +1 415-555-0199 or 415-555-0199.", facts) == []
     assert texts(check("I could not find order #1044.", facts)) == [("id", "#1044")]
+    # Digits spelled out are written too.
+    for said in ("my order is one oh four two", "订单号一零四二"):
+        spelled = Facts.from_results([], tz=LA, today=TODAY, arguments=[{"order_id": "1042"}], shopper_text=said)
+        assert "1042" in spelled.ids, said
+
+
+def test_tool_arguments_the_shopper_did_not_write_are_no_facts(order_1048: dict[str, Any]) -> None:
+    # QA round 5: the model passed a number to the tool, then stated it as a fact.
+    arguments = [{"order_id": "1Z999AA10123456784"}, {"order_id": "1048", "postal_code": "2026-12-25"}]
+    facts = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments,
+                               shopper_text="where is my order 1048??")
+    answer = "Your order #1048 shipped via FedEx, tracking number 1Z999AA10123456784."
+    assert texts(check(answer, facts)) == [("id", "1Z999AA10123456784")]
+    assert texts(check("It arrives Dec 25.", facts)) == [("date", "Dec 25")]
+    # What the shopper wrote supports only identifiers: not a date, an amount or a carrier.
+    said = Facts.from_results([order_1048], tz=LA, today=TODAY,
+                              arguments=[{"order_id": "1048", "postal_code": "2026-12-25", "ref_id": "UPS 30.00"}],
+                              shopper_text="order 1048, 2026-12-25, UPS 30.00")
+    assert "20261225" in said.ids and date(2026, 12, 25) not in said.dates
+    assert texts(check("It arrives 2026-12-25 with UPS; you paid $30.00.", said)) == [
+        ("date", "2026-12-25"), ("carrier", "UPS"), ("amount", "$30.00")]
+    # Written apart or in other case, it is still what the shopper wrote; inside a longer number it is not.
+    assert "ORD12345" in Facts.from_results([], tz=LA, today=TODAY, arguments=[{"ref_id": "ORD-12345"}],
+                                            shopper_text="my ref is ord 12345").ids
+    assert "1043" not in Facts.from_results([], tz=LA, today=TODAY, arguments=[{"order_id": "1043"}],
+                                            shopper_text="call 4151043990").ids
 
 
 def test_carrier_names_and_families() -> None:
@@ -240,6 +281,35 @@ def test_today_and_tomorrow_about_the_package_are_dates(facts: Facts, answer: st
     assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
 
 
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # QA round 5: #1048 has no estimate; today and the days either side are facts, but not as its delivery date.
+    ("Expected delivery: Thursday, November 26.", ["Thursday, November 26"]),
+    ("Estimated delivery is 11/26", ["11/26"]),
+    ("预计11月26日送达", ["11月26日"]),
+    ("ETA: Nov 25.", ["Nov 25"]),
+    ("It is due 2026-11-26.", ["2026-11-26"]),
+    ("Your order #1048 was delivered on Nov 24, 2026.", ["Nov 24, 2026"]),
+    ("Expected delivery: Thursday.", ["Thursday"]),
+    # Not about its delivery.
+    ("As of today, Nov 25, your order is in transit.", []),
+    ("As of today, Nov 25, it hasn't been delivered; it shipped Nov 14.", []),
+    ("今天是11月25日，包裹正在运输中。", []),
+    ("If it hasn't arrived by Nov 26, please let me know.", []),
+    ("Delays due to weather are common around Nov 26.", []),
+])
+def test_a_delivery_date_must_be_a_result_date(order_1048: dict[str, Any], answer: str, claimed: list[str]) -> None:
+    facts = Facts.from_results([order_1048], tz=LA, today=TODAY)
+    assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
+
+
+def test_a_delivery_date_the_results_give_is_no_claim(facts: Facts) -> None:
+    assert check("Estimated delivery: Friday, Nov 27 (it shipped Tuesday, Nov 24).", facts) == []
+    delivered = Order.model_validate({**ORDER.model_dump(), "status": "delivered", "shipments": [
+        {**ORDER.shipments[0].model_dump(), "status": "delivered", "delivered_at": "2026-11-24T18:00:00Z"}]})
+    result = {"result": "found", "disclosure": "full", "orders": [order_view(delivered, Disclosure.FULL, LA)]}
+    assert check("It was delivered on Tuesday, Nov 24.", Facts.from_results([result], tz=LA, today=TODAY)) == []
+
+
 def test_arriving_tomorrow_is_grounded_when_the_estimate_is_tomorrow() -> None:
     tomorrow = Facts.from_results([FOUND], tz=LA, today=date(2026, 11, 26))
     assert check("Order #1042 is arriving tomorrow, Friday, Nov 27.", tomorrow) == []
@@ -267,14 +337,12 @@ def test_a_status_the_results_give_is_no_claim() -> None:
 
 def test_every_templated_answer_about_the_demo_orders_is_grounded() -> None:
     """The answers the offline responder writes, in both languages, pass the guard the model's answers face."""
-    import json
     from datetime import UTC, datetime
-    from pathlib import Path
 
     from assistant.answers import render_answer
     from tools.config import MerchantInfo
 
-    demo = json.loads((Path(__file__).parent.parent / "tools" / "demo" / "orders.json").read_text())["orders"]
+    demo = list(DEMO.values())
     merchant = MerchantInfo(name="Demo Outfitters", timezone="America/Los_Angeles", default_region="US")
     now = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
     for data in demo:
@@ -354,3 +422,60 @@ def test_payment_claims_for_an_unpaid_order(answer: str) -> None:
     unpaid = Order.model_validate({**ORDER.model_dump(), "status": "pending", "shipments": []})
     result = {"result": "found", "disclosure": "full", "orders": [order_view(unpaid, Disclosure.FULL)]}
     assert [c.kind for c in check(answer, Facts.from_results([result], tz=LA, today=TODAY))] == ["status"]
+
+
+# -- QA round 5: statuses and times that slipped through ----------------------------------------------------------
+
+
+def demo_facts(order_id: str) -> Facts:
+    result = {"result": "found", "disclosure": "full",
+              "orders": [order_view(Order.model_validate(DEMO[order_id]), Disclosure.FULL, LA)]}
+    return Facts.from_results([result], tz=LA, today=TODAY)
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    ("Order #1048: Delivered on 16 Nov in Denver, CO.", ["Delivered"]),
+    ("Status: delivered.", ["delivered"]),
+    ("Order #1048 - **Delivered**: Nov 16", ["Delivered"]),
+    ("Delivered to your front door.", ["Delivered"]),
+    ("Delivered? Not yet: it is in transit.", []),
+    ("Not delivered yet.", []),
+    ("Delivered items can be returned within 30 days.", []),
+    ("Once delivered, you'll get an email.", []),
+])
+def test_a_bare_delivered_is_a_status_claim(answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, demo_facts("#1048")) if c.kind == "status"] == claimed
+    assert [c for c in check(answer, demo_facts("#1002")) if c.kind == "status"] == []  # delivered Aug 31
+
+
+def test_expected_tomorrow_in_chinese_is_a_date() -> None:
+    assert texts(check("预计明天到。", demo_facts("#1001"))) == [("date", "明天")]
+    assert check("今天到现在还没有更新。", demo_facts("#1001")) == []
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1048 shipped Nov 14 at 17:00 in Los Angeles; its last scan was Nov 16 at 12:00.
+    ("#1048", "Order #1048 shipped Nov 14 at 9:00 AM.", ["9:00 AM"]),
+    ("#1048", "Order #1048 shipped Nov 14 at 5:00 PM.", []),
+    ("#1048", "Order #1048 shipped on Nov 14, 17:00.", []),
+    ("#1048", "Order #1048 shipped Nov 14 around 5 PM.", []),  # the hour alone
+    ("#1048", "Order #1048 shipped Nov 14 around 5 AM.", ["5 AM"]),
+    ("#1048", "It was scanned in Denver at 12:00 PM on Nov 16.", []),
+    ("#1048", "It was scanned in Denver at 12:30 PM.", ["12:30 PM"]),
+    ("#1048", "It left Salt Lake City at 3:15 PM.", ["3:15 PM"]),
+    # #1001 was signed for Aug 31 at 07:29 in Los Angeles.
+    ("#1001", "您的包裹已于8月31日下午7点29分签收。", ["下午7点29分"]),
+    ("#1001", "您的包裹已于8月31日上午7点29分签收。", []),
+    ("#1001", "您的包裹已于8月31日7时29分签收。", []),
+    ("#1001", "您的包裹已于8月31日 07:29 签收。", []),
+    ("#1001", "包裹8月31日晚上7点签收。", ["晚上7点"]),
+    # Times not about the package: hours, cut-offs, ranges, the shopper's questions.
+    ("#1048", "Our team is available 9am-5pm, Monday to Friday.", []),
+    ("#1048", "Orders placed before 2 PM ship the same day.", []),
+    ("#1048", "UPS delivers between 9 AM and 8 PM.", []),
+    ("#1048", "订单在下午3点前付款当天发货。", []),
+    ("#1048", "The shipping cut-off is 2 PM; we usually ship at 3:30 PM.", []),
+    ("#1048", "If it hasn't arrived by 6 PM on Nov 26, let us know.", []),
+])
+def test_clock_times_about_the_package_must_be_result_times(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, demo_facts(order_id)) if c.kind == "time"] == claimed
