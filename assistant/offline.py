@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -65,7 +66,32 @@ _POSTAL = re.compile(
 _BARE_POSTAL = re.compile(rf"{_POSTAL_VALUE}", re.IGNORECASE)
 _CN_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _BARE_TOKEN = re.compile(r"#?\s?[A-Za-z0-9][A-Za-z0-9-]*")
-_FILLER = re.compile(r"^(?:it'?s|it is|that'?s|that is|my|the|is|是|为)\s+|[\s.,!?;:。，！？；：]+$", re.IGNORECASE)
+_FILLER = re.compile(
+    r"^(?:(?:it'?s|it is|that'?s|that is|my|the|is|是|为)\s+|(?:sorry|oops|actually|i\s+meant?|不好意思|抱歉|不对)"
+    r"[\s.,!:，。！：]*)|[\s.,!?;:。，！？；：]+$",
+    re.IGNORECASE,
+)
+
+# A number right after a correction ("sorry, I meant 1050", "不对，是1018") or a follow-up ("what about 1005",
+# "那1035呢") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it is not.
+_CUE = re.compile(
+    r"(?:(?P<fix>(?<![A-Za-z])(?:i\s+meant?|sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
+    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|我是说|我说的是|应该是|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
+    r"|(?P<more>(?<![A-Za-z])(?:what\s+about|how\s+about|and(?:\s+also)?|also|plus)(?![A-Za-z])|那|还有|另外))"
+    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|it\s+is|that'?s|that\s+is|should\s+be|is|was|the|my|order|number|no)"
+    r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
+    r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
+    re.IGNORECASE,
+)
+_CUE_VALUE = re.compile(r"\d[\d-]*\d|[A-Z]{1,6}-?\d[A-Z0-9-]*")
+"""Digits (dashes allowed) or a code in capitals: "300pcs" or "v2" are no order numbers."""
+_NOT_AN_ORDER = re.compile(r"(?:19|20)\d\d|\d{4}-\d{1,2}-\d{1,2}")
+"""Years and dates, unless the shop's order numbers have their shape."""
+_AFTER_OK = frozenset(
+    "please pls plz too instead then and or thanks thank thx with my email e-mail phone mobile zip postal postcode "
+    "post is was now again also as for the it its it's where when what has hasn't order i".split())
+"""Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs")."""
+_CJK_UNIT = re.compile(r"[件个份台双只条盒包瓶箱天日号月年点分秒元块毛角斤克米岁次人张本]|美元|公斤")
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?:\s+there)?[\s!.,！。，~]*$",
@@ -118,6 +144,54 @@ def _order_ok(match: re.Match[str]) -> bool:
     return keyword is None or bool(keyword.strip()) or sum(ch.isdigit() for ch in value) >= 3
 
 
+def _shape(value: str) -> str:
+    """An order number's form with each digit as 9: "#1048" and "1050" share one, "ORD-12345" has another."""
+    return re.sub(r"\d", "9", normalise_order_id(value))
+
+
+def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str | None,
+               shapes: set[str]) -> bool:
+    """The number after a cue is an order number: it looks like one, and nothing makes it a quantity, price,
+    year, date, phone or (when a second factor was asked for) postal code. A number of the shape of an order
+    number already in the conversation is one."""
+    value = match.group("v").lstrip("#＃ ")
+    start, end = match.span("v")
+    if sum(ch.isdigit() for ch in value) < 3 or text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
+        return False
+    after = text[end:]
+    if re.match(r"[.,:/]\d|\s*[%％]", after):  # 150.00, 11/20, 10:30, 30%
+        return False
+    rest = after.lstrip()
+    word = re.match(r"[A-Za-z'-]+", rest)
+    if (word and word.group().lower() not in _AFTER_OK) or _CJK_UNIT.match(rest):
+        return False
+    if _shape(value) in shapes:
+        return True
+    if not _CUE_VALUE.fullmatch(value) or _NOT_AN_ORDER.fullmatch(value):
+        return False
+    digits = value.replace("-", "")
+    if digits.isdigit() and len(digits) >= 7 and (
+            _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
+            or any(m.start == 0 and m.end == len(value)
+                   for m in phonenumbers.PhoneNumberMatcher(value, (region or "ZZ").upper()))):
+        return False
+    # A second factor was asked for: a number unlike the order's is the postal code or phone it asked for.
+    return pending != "second_factor" or not shapes
+
+
+def _cue_orders(rest: _Text, region: str | None, pending: str | None, known: Sequence[str],
+                named: bool) -> str | None:
+    """The order number a correction or follow-up gives: the last one after a correction, else (when the
+    message names no other order) the first after a follow-up. Every number read this way is taken from `rest`."""
+    shapes = {_shape(k) for k in known if k}
+    found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, pending, shapes)]
+    for match in found:
+        rest.take(*match.span("v"))
+    fixes = [m for m in found if m.group("fix")]
+    chosen = fixes[-1] if fixes else None if named or not found else found[0]
+    return re.sub(r"^[#＃]\s?", "#", chosen.group("v")) if chosen else None
+
+
 def _phone(text: _Text, region: str | None) -> str | None:
     if sum(ch.isdigit() for ch in text.text) < 7:
         return None  # no phone the lookup could match (it needs at least the last seven digits)
@@ -162,11 +236,14 @@ def _bare(text: str) -> str:
     return text
 
 
-def extract_slots(text: str, region: str | None = None, pending: str | None = None) -> dict[str, str]:
+def extract_slots(text: str, region: str | None = None, pending: str | None = None, *,
+                  known: Sequence[str] = ()) -> dict[str, str]:
     """Order number, reference ID, email, phone (E.164) and postal code found in one message.
 
     `pending` is what the last reply asked for: a bare token is an order number when it asked for one
     ("order_id" or "which_order"), a bare postal code when it asked for a second factor ("second_factor").
+    `known` are the order numbers the conversation already holds: a number of their shape after a correction or
+    a follow-up ("sorry, I meant 1050") is an order number even where it could be a postal code.
     """
     # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
     rest = _Text(unicodedata.normalize("NFKC", text))
@@ -185,6 +262,8 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     else:
         if code := rest.first(_CODE, lambda m: not _S10.fullmatch(m.group("v"))):
             out["order_id"] = code
+    if cued := _cue_orders(rest, region, pending, known, named="order_id" in out or "ref_id" in out):
+        out["order_id"] = cued
     bare = _bare(rest.text)
     if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
         # A bare run of digits answers "what is your order number?" even when it could be dialled.
@@ -322,9 +401,11 @@ class OfflineResponder:
         slots = conversation.slots
         region = ctx.merchant.default_region
         pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
-        found = extract_slots(text, region, pending)
+        listed = _listed_orders(conversation)
+        known = [k for k in (slots.order_id, slots.ref_id, conversation.order_hint, *listed) if k]
+        found = extract_slots(text, region, pending, known=known)
         if slots.pending == "which_order" and "order_id" not in found:
-            chosen = _choice(text, _listed_orders(conversation))
+            chosen = _choice(text, listed)
             if chosen:
                 found["order_id"] = chosen
         changed = merge_slots(slots, found, region)

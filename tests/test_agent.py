@@ -312,6 +312,19 @@ def test_prefetch_needs_something_new_to_look_up():
     assert [r["messages"][-1]["role"] for r in model.requests] == ["user", "tool", "tool"]
 
 
+def test_prefetch_follows_a_corrected_order_number():
+    """"sorry, I meant 2001" is read as the order number before the model's first call, as offline."""
+    model = ScriptedModel(say("What email did you use for order #1042?"), say("What email did you use for #2001?"))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    agent.respond(conversation, "where is order 1042?")
+    result = agent.respond(conversation, "sorry, I meant 2001")
+    assert [c.arguments for c in result.tool_calls] == [{"order_id": "2001"}]
+    assert result.tool_calls[0].result["result"] == "verification_needed"
+    assert conversation.session.failed_attempts == 0
+    model.assert_complete()
+
+
 def test_prefetch_uses_the_widget_order_and_a_signed_in_session():
     model = ScriptedModel(say("To show order #1042, what email did you use?"), say("You have one order, #2001."))
     agent = agent_with(model, prefetch=True)
