@@ -49,6 +49,8 @@ _STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Z
 _HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
 # Codes like ORD-12345 or ORD202505270001 on their own: capitals then four or more digits.
 _CODE = re.compile(r"(?<![A-Za-z0-9@./_-])(?P<v>[A-Z]{2,6}-?\d{4,}[A-Z0-9]*)(?![A-Za-z0-9@])")
+# Amazon order IDs (114-3941689-8772232): no phone, date or amount has this shape, so it is an order number anywhere.
+_AMAZON = re.compile(r"(?<![\w-])(?P<v>\d{3}-\d{7}-\d{7})(?![\w-])")
 _S10 = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
 """UPU tracking numbers (LZ123456789US) look like codes but are no order numbers."""
 
@@ -255,7 +257,7 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
         out["ref_id"] = ref
     if postal := rest.first(_POSTAL, lambda m: _has_digit(m.group("v"))):
         out["postal_code"] = postal.upper()
-    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF):
+    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF, _AMAZON):
         if order := rest.first(pattern, _order_ok):
             out["order_id"] = re.sub(r"^[#＃]\s?", "#", order)
             break

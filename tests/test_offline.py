@@ -489,3 +489,26 @@ def test_a_signed_in_shopper_asks_about_another_order_after_the_list() -> None:
     answer = chat.say("what about 1001?")
     assert chat.arguments[-1] == {"order_id": "1001"}
     assert answer.startswith("Order #1001 has been delivered.")
+
+
+# --- Amazon order IDs ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("where is 114-3941689-8772232? zip code 78701", {"order_id": "114-3941689-8772232", "postal_code": "78701"}),
+    ("my amazon order 114-3941689-8772232 never came", {"order_id": "114-3941689-8772232"}),
+    ("114-3941689-8772232 and (415) 555-0199", {"order_id": "114-3941689-8772232", "phone": "+14155550199"}),
+    ("亚马逊订单114-3941689-8772232到哪了", {"order_id": "114-3941689-8772232"}),
+])
+def test_an_amazon_order_id_is_an_order_number_anywhere(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US") == expected
+
+
+def test_an_amazon_order_id_mid_sentence_is_looked_up() -> None:
+    amazon = order("114-3941689-8772232", "2025-11-20T10:00:00-08:00", "1Z999AA10333333332",
+                   "2025-11-27T00:00:00-08:00",
+                   shipping_address={"line1": "1 Main St", "city": "Austin", "postal_code": "78701", "country": "US"})
+    chat = Chat(orders=[amazon])
+    answer = chat.say("where is 114-3941689-8772232? zip code 78701")
+    assert chat.arguments == [{"order_id": "114-3941689-8772232", "postal_code": "78701"}]
+    assert "1Z999AA10333333332" in answer
