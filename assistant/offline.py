@@ -101,11 +101,17 @@ _GREETING = re.compile(
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers)\b|谢谢|多谢|感谢", re.IGNORECASE)
 # Places in the list of orders (most recent first) a shopper picks by; the first pattern found wins. Words that mean
-# first in time come before the ordinals: "the first one I ever placed" is the oldest, "the first one" the first
-# listed.
+# first or last in time come before the places: "the first one I ever placed" is the oldest and "my last order" or
+# "the last one I placed" the most recent, while "the first one" is the first listed and "the last one" the last
+# listed. "last" before a time ("last week") names no place.
 _ORDINALS = [
+    (re.compile(r"\bmy\s+last\b|\blast(?:\s+\w+){0,2}?\s+(?:I|we)\s+(?:ever\s+)?(?:placed|ordered|made|bought)\b"
+                r"|上一?次(?:下|买|订|购)|最后一次(?:下|买|订|购)", re.IGNORECASE), 0),
     (re.compile(r"\b(?:oldest|earliest)\b|\bfirst(?:\s+\w+){0,2}?\s+(?:ever|(?:I|we)\s+(?:ever\s+)?"
                 r"(?:placed|ordered|made|bought))\b|最早|第一次(?:下|买|订|购)", re.IGNORECASE), -1),
+    (re.compile(r"\b(?:second|2nd)[\s-]+(?:to[\s-]+)?last\b|\bpenultimate\b|倒数第(?:二|2)", re.IGNORECASE), -2),
+    (re.compile(r"\blast\b(?!\s+(?:week|month|year|night|time|weekend|few|couple|monday|tuesday|wednesday|thursday"
+                r"|friday|saturday|sunday)\b)|最后(?!一次)|倒数第(?:一|1)", re.IGNORECASE), -1),
     (re.compile(r"\b(?:first|1st|latest|most\s+recent|newest)\b|第(?:一|1)个?|最新|最近", re.IGNORECASE), 0),
     (re.compile(r"\b(?:second|2nd)\b|第(?:二|2)个?", re.IGNORECASE), 1),
     (re.compile(r"\b(?:third|3rd)\b|第(?:三|3)个?", re.IGNORECASE), 2),

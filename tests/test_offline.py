@@ -253,6 +253,16 @@ def test_several_orders_then_the_shopper_picks_one() -> None:
     ("my first ever order", "#1001"),
     ("最早的", "#1001"),
     ("第一次买的那个", "#1001"),
+    # "the last one" is the last listed; "my last order" and "the last one I placed" are the most recent
+    ("the last one", "#1001"),
+    ("the last", "#1001"),
+    ("last one on the list", "#1001"),
+    ("最后一个", "#1001"),
+    ("my last order", "#1042"),
+    ("the last one I placed", "#1042"),
+    ("上次买的", "#1042"),
+    # "my first order" is ambiguous: the first listed, as "the first one"
+    ("my first order", "#1042"),
 ])
 def test_picking_by_place_in_the_list_or_by_age(pick: str, expected: str) -> None:
     """The list is most recent first: "the first one" is the first listed, the first one placed is the oldest."""
@@ -260,6 +270,21 @@ def test_picking_by_place_in_the_list_or_by_age(pick: str, expected: str) -> Non
     chat.say("jane@example.com")
     chat.say(pick)
     assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
+def test_second_to_last_and_a_last_that_is_a_time() -> None:
+    middle = order("#1020", "2025-11-01T10:00:00-07:00", "1Z999AA10000000002", "2025-11-06T00:00:00-08:00")
+    older = order("#1010", "2025-10-15T10:00:00-07:00", "1Z999AA10000000003", "2025-10-20T00:00:00-07:00")
+    orders = [JANE, middle, older, JANE_OLD]
+    for pick in ("the second to last one", "second-last", "倒数第二个"):
+        chat = Chat(orders=orders, session=Session(verified_email="jane@example.com"))
+        chat.say("jane@example.com")
+        chat.say(pick)
+        assert chat.arguments[-1] == {"order_id": "#1010", "email": "jane@example.com"}, pick
+    chat = Chat(orders=orders, session=Session(verified_email="jane@example.com"))
+    chat.say("jane@example.com")
+    chat.say("the one I ordered last week")
+    assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
 
 
 def test_the_status_of_a_bare_number_asks_about_that_order() -> None:
