@@ -20,6 +20,7 @@ import phonenumbers
 from assistant.answers import STALE_AFTER_DAYS, render_answer, render_message
 from assistant.language import detect_language, has_cjk
 from assistant.state import Conversation, Slots, ToolCallRecord
+from tools.carriers import detect_carrier
 from tools.lookup import TOOLS, LookupContext
 from tools.phones import to_e164
 from tools.sources import EMAIL, normalise_email, normalise_order_id
@@ -75,11 +76,14 @@ _FILLER = re.compile(
 )
 
 # A number right after a correction ("sorry, I meant 1050", "不对，是1018") or a follow-up ("what about 1005",
-# "那1035呢") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it is not.
+# "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it
+# is not. "and", "also", "还有" join anything, so after them a number unlike the orders the conversation knows
+# does not count.
 _CUE = re.compile(
     r"(?:(?P<fix>(?<![A-Za-z])(?:i\s+meant?|sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
     r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|我是说|我说的是|应该是|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
-    r"|(?P<more>(?<![A-Za-z])(?:what\s+about|how\s+about|and(?:\s+also)?|also|plus)(?![A-Za-z])|那|还有|另外))"
+    r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about)(?![A-Za-z])|那)"
+    r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
     r"(?:[\s,，:：.。!！~-]+|(?:it'?s|it\s+is|that'?s|that\s+is|should\s+be|is|was|the|my|order|number|no)"
     r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
     r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
@@ -167,22 +171,30 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str
     if sum(ch.isdigit() for ch in value) < 3 or text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
         return False
     after = text[end:]
-    if re.match(r"[.,:/]\d|\s*[%％]", after):  # 150.00, 11/20, 10:30, 30%
+    # 150.00, 11/20, 10:30, 30%, and the first group of a spaced number ("415 555 0199", "SW1A 1AA")
+    if re.match(r"[.,:/]\d|\s*[%％]|\s[A-Za-z]?\d", after):
         return False
     rest = after.lstrip()
     word = re.match(r"[A-Za-z'-]+", rest)
     if (word and word.group().lower() not in _AFTER_OK) or _CJK_UNIT.match(rest):
         return False
+    if match.group("add"):
+        before = re.search(r"[A-Za-z0-9-]+(?=[\s,，]*$)", text[:match.start()])
+        if before and _shape(before.group()) == _shape(value):
+            return False  # "in 2024 and 2025": a list of like numbers, the first not read as an order either
+        if shapes and _shape(value) not in shapes:
+            return False  # "and 94103" after order 1048
     if _shape(value) in shapes:
         return True
     if not _CUE_VALUE.fullmatch(value) or _NOT_AN_ORDER.fullmatch(value):
         return False
     digits = value.replace("-", "")
     if digits.isdigit() and len(digits) >= 7 and (
-            _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
+            len(digits) > 20 or _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
             or any(m.start == 0 and m.end == len(value)
-                   for m in phonenumbers.PhoneNumberMatcher(value, (region or "ZZ").upper()))):
-        return False
+                   for m in phonenumbers.PhoneNumberMatcher(value, (region or "ZZ").upper()))
+            or (len(digits) >= 10 and detect_carrier(digits))):
+        return False  # a phone or a tracking number
     # A second factor was asked for: a number unlike the order's is the postal code or phone it asked for.
     return pending != "second_factor" or not shapes
 

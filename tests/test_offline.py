@@ -451,6 +451,16 @@ BOB = order("#1050", "2025-11-21T10:00:00-08:00", "1Z999AA10222222228", "2025-11
     ("sorry, it's 94103", "US", "second_factor", ["1042"], {"postal_code": "94103"}),
     # a number the shopper says it is not is not read
     ("不是1001", "CN", None, ["1018"], {}),
+    # the first group of a spaced phone, tracking numbers, and what "and" joins unlike an order number
+    ("and 415 555 0199", "US", None, ["1048"], {"phone": "+14155550199"}),
+    ("sorry I meant 1050 bob@example.com 94103", "US", None, ["1048"],
+     {"order_id": "1050", "email": "bob@example.com"}),
+    ("what about 796725218999?", "US", None, ["1048"], {}),
+    ("what about 9400111899223197428490?", "US", None, ["1048"], {}),
+    ("and 94103", "US", None, ["1048"], {}),
+    ("that was in 2024 and 2025", "US", None, [], {}),
+    ("that was in 2024 and 2025", "US", None, ["1042"], {}),
+    ("I ordered on 2025-11-20 and 1042 is late", "US", None, [], {"order_id": "1042"}),
 ])
 def test_a_number_after_a_correction_or_follow_up_is_the_order_number(
         text: str, region: str, pending: str | None, known: list[str], expected: dict[str, str]) -> None:
