@@ -23,7 +23,7 @@ from assistant.prompting import build_messages, render_system
 from assistant.state import Conversation, ToolCallRecord, TurnResult
 from tools._transforms import zone
 from tools.config import MerchantConfig
-from tools.errors import OrderAssistantError
+from tools.errors import OrderAssistantError, SampleError
 from tools.lookup import TOOLS, LookupContext, Session
 from tools.sources import OrderSource
 
@@ -172,11 +172,14 @@ class Agent:
         """A conversation, optionally opened from an order page (Bytedesk `orderInfo`: a hint, not a fact)."""
         conversation = Conversation(session=Session(verified_email=verified_email, verified_phone=verified_phone))
         if order_info is not None:
-            from tools.order_info import order_info_orders
+            from tools.order_info import order_info_hint
 
-            orders = order_info_orders(order_info)
-            if orders and orders[0].id:
-                conversation.order_hint = orders[0].id
+            try:
+                conversation.order_hint = order_info_hint(order_info)
+            except SampleError as exc:
+                # The widget's payload is the shopper's browser talking: without a readable order number the
+                # shopper still chats, and names the order themselves.
+                log.warning("%s; the conversation goes on without it", exc)
         return conversation
 
     # -- one turn -------------------------------------------------------------------------------------------

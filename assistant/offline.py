@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,6 +20,7 @@ import phonenumbers
 from assistant.answers import STALE_AFTER_DAYS, render_answer, render_message
 from assistant.language import detect_language, has_cjk
 from assistant.state import Conversation, Slots, ToolCallRecord
+from tools.carriers import detect_carrier
 from tools.lookup import TOOLS, LookupContext
 from tools.phones import to_e164
 from tools.sources import EMAIL, normalise_email, normalise_order_id
@@ -48,6 +50,8 @@ _STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Z
 _HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
 # Codes like ORD-12345 or ORD202505270001 on their own: capitals then four or more digits.
 _CODE = re.compile(r"(?<![A-Za-z0-9@./_-])(?P<v>[A-Z]{2,6}-?\d{4,}[A-Z0-9]*)(?![A-Za-z0-9@])")
+# Amazon order IDs (114-3941689-8772232): no phone, date or amount has this shape, so it is an order number anywhere.
+_AMAZON = re.compile(r"(?<![\w-])(?P<v>\d{3}-\d{7}-\d{7})(?![\w-])")
 _S10 = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
 """UPU tracking numbers (LZ123456789US) look like codes but are no order numbers."""
 
@@ -65,7 +69,35 @@ _POSTAL = re.compile(
 _BARE_POSTAL = re.compile(rf"{_POSTAL_VALUE}", re.IGNORECASE)
 _CN_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _BARE_TOKEN = re.compile(r"#?\s?[A-Za-z0-9][A-Za-z0-9-]*")
-_FILLER = re.compile(r"^(?:it'?s|it is|that'?s|that is|my|the|is|是|为)\s+|[\s.,!?;:。，！？；：]+$", re.IGNORECASE)
+_FILLER = re.compile(
+    r"^(?:(?:it'?s|it is|that'?s|that is|my|the|is|是|为)\s+|(?:sorry|oops|actually|i\s+meant?|不好意思|抱歉|不对)"
+    r"[\s.,!:，。！：]*)|[\s.,!?;:。，！？；：]+$",
+    re.IGNORECASE,
+)
+
+# A number right after a correction ("sorry, I meant 1050", "不对，是1018") or a follow-up ("what about 1005",
+# "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it
+# is not. "and", "also", "还有" join anything, so after them a number unlike the orders the conversation knows
+# does not count.
+_CUE = re.compile(
+    r"(?:(?P<fix>(?<![A-Za-z])(?:i\s+meant?|sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
+    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|我是说|我说的是|应该是|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
+    r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about)(?![A-Za-z])|那)"
+    r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
+    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|it\s+is|that'?s|that\s+is|should\s+be|is|was|the|my|order|number|no)"
+    r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
+    r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
+    re.IGNORECASE,
+)
+_CUE_VALUE = re.compile(r"\d[\d-]*\d|[A-Z]{1,6}-?\d[A-Z0-9-]*")
+"""Digits (dashes allowed) or a code in capitals: "300pcs" or "v2" are no order numbers."""
+_NOT_AN_ORDER = re.compile(r"(?:19|20)\d\d|\d{4}-\d{1,2}-\d{1,2}")
+"""Years and dates, unless the shop's order numbers have their shape."""
+_AFTER_OK = frozenset(
+    "please pls plz too instead then and or thanks thank thx with my email e-mail phone mobile zip postal postcode "
+    "post is was now again also as for the it its it's where when what has hasn't order i".split())
+"""Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs")."""
+_CJK_UNIT = re.compile(r"[件个份台双只条盒包瓶箱天日号月年点分秒元块毛角斤克米岁次人张本]|美元|公斤")
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?:\s+there)?[\s!.,！。，~]*$",
@@ -73,11 +105,17 @@ _GREETING = re.compile(
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers)\b|谢谢|多谢|感谢", re.IGNORECASE)
 # Places in the list of orders (most recent first) a shopper picks by; the first pattern found wins. Words that mean
-# first in time come before the ordinals: "the first one I ever placed" is the oldest, "the first one" the first
-# listed.
+# first or last in time come before the places: "the first one I ever placed" is the oldest and "my last order" or
+# "the last one I placed" the most recent, while "the first one" is the first listed and "the last one" the last
+# listed. "last" before a time ("last week") names no place.
 _ORDINALS = [
+    (re.compile(r"\bmy\s+last\b|\blast(?:\s+\w+){0,2}?\s+(?:I|we)\s+(?:ever\s+)?(?:placed|ordered|made|bought)\b"
+                r"|上一?次(?:下|买|订|购)|最后一次(?:下|买|订|购)", re.IGNORECASE), 0),
     (re.compile(r"\b(?:oldest|earliest)\b|\bfirst(?:\s+\w+){0,2}?\s+(?:ever|(?:I|we)\s+(?:ever\s+)?"
                 r"(?:placed|ordered|made|bought))\b|最早|第一次(?:下|买|订|购)", re.IGNORECASE), -1),
+    (re.compile(r"\b(?:second|2nd)[\s-]+(?:to[\s-]+)?last\b|\bpenultimate\b|倒数第(?:二|2)", re.IGNORECASE), -2),
+    (re.compile(r"\blast\b(?!\s+(?:week|month|year|night|time|weekend|few|couple|monday|tuesday|wednesday|thursday"
+                r"|friday|saturday|sunday)\b)|最后(?!一次)|倒数第(?:一|1)", re.IGNORECASE), -1),
     (re.compile(r"\b(?:first|1st|latest|most\s+recent|newest)\b|第(?:一|1)个?|最新|最近", re.IGNORECASE), 0),
     (re.compile(r"\b(?:second|2nd)\b|第(?:二|2)个?", re.IGNORECASE), 1),
     (re.compile(r"\b(?:third|3rd)\b|第(?:三|3)个?", re.IGNORECASE), 2),
@@ -116,6 +154,62 @@ def _order_ok(match: re.Match[str]) -> bool:
     keyword = match.groupdict().get("kw")
     # After a bare "order", only a number with three digits or more is taken as one.
     return keyword is None or bool(keyword.strip()) or sum(ch.isdigit() for ch in value) >= 3
+
+
+def _shape(value: str) -> str:
+    """An order number's form with each digit as 9: "#1048" and "1050" share one, "ORD-12345" has another."""
+    return re.sub(r"\d", "9", normalise_order_id(value))
+
+
+def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str | None,
+               shapes: set[str]) -> bool:
+    """The number after a cue is an order number: it looks like one, and nothing makes it a quantity, price,
+    year, date, phone or (when a second factor was asked for) postal code. A number of the shape of an order
+    number already in the conversation is one."""
+    value = match.group("v").lstrip("#＃ ")
+    start, end = match.span("v")
+    if sum(ch.isdigit() for ch in value) < 3 or text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
+        return False
+    after = text[end:]
+    # 150.00, 11/20, 10:30, 30%, and the first group of a spaced number ("415 555 0199", "SW1A 1AA")
+    if re.match(r"[.,:/]\d|\s*[%％]|\s[A-Za-z]?\d", after):
+        return False
+    rest = after.lstrip()
+    word = re.match(r"[A-Za-z'-]+", rest)
+    if (word and word.group().lower() not in _AFTER_OK) or _CJK_UNIT.match(rest):
+        return False
+    if match.group("add"):
+        before = re.search(r"[A-Za-z0-9-]+(?=[\s,，]*$)", text[:match.start()])
+        if before and _shape(before.group()) == _shape(value):
+            return False  # "in 2024 and 2025": a list of like numbers, the first not read as an order either
+        if shapes and _shape(value) not in shapes:
+            return False  # "and 94103" after order 1048
+    if _shape(value) in shapes:
+        return True
+    if not _CUE_VALUE.fullmatch(value) or _NOT_AN_ORDER.fullmatch(value):
+        return False
+    digits = value.replace("-", "")
+    if digits.isdigit() and len(digits) >= 7 and (
+            len(digits) > 20 or _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
+            or any(m.start == 0 and m.end == len(value)
+                   for m in phonenumbers.PhoneNumberMatcher(value, (region or "ZZ").upper()))
+            or (len(digits) >= 10 and detect_carrier(digits))):
+        return False  # a phone or a tracking number
+    # A second factor was asked for: a number unlike the order's is the postal code or phone it asked for.
+    return pending != "second_factor" or not shapes
+
+
+def _cue_orders(rest: _Text, region: str | None, pending: str | None, known: Sequence[str],
+                named: bool) -> str | None:
+    """The order number a correction or follow-up gives: the last one after a correction, else (when the
+    message names no other order) the first after a follow-up. Every number read this way is taken from `rest`."""
+    shapes = {_shape(k) for k in known if k}
+    found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, pending, shapes)]
+    for match in found:
+        rest.take(*match.span("v"))
+    fixes = [m for m in found if m.group("fix")]
+    chosen = fixes[-1] if fixes else None if named or not found else found[0]
+    return re.sub(r"^[#＃]\s?", "#", chosen.group("v")) if chosen else None
 
 
 def _phone(text: _Text, region: str | None) -> str | None:
@@ -162,11 +256,14 @@ def _bare(text: str) -> str:
     return text
 
 
-def extract_slots(text: str, region: str | None = None, pending: str | None = None) -> dict[str, str]:
+def extract_slots(text: str, region: str | None = None, pending: str | None = None, *,
+                  known: Sequence[str] = ()) -> dict[str, str]:
     """Order number, reference ID, email, phone (E.164) and postal code found in one message.
 
     `pending` is what the last reply asked for: a bare token is an order number when it asked for one
     ("order_id" or "which_order"), a bare postal code when it asked for a second factor ("second_factor").
+    `known` are the order numbers the conversation already holds: a number of their shape after a correction or
+    a follow-up ("sorry, I meant 1050") is an order number even where it could be a postal code.
     """
     # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
     rest = _Text(unicodedata.normalize("NFKC", text))
@@ -178,13 +275,15 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
         out["ref_id"] = ref
     if postal := rest.first(_POSTAL, lambda m: _has_digit(m.group("v"))):
         out["postal_code"] = postal.upper()
-    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF):
+    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF, _AMAZON):
         if order := rest.first(pattern, _order_ok):
             out["order_id"] = re.sub(r"^[#＃]\s?", "#", order)
             break
     else:
         if code := rest.first(_CODE, lambda m: not _S10.fullmatch(m.group("v"))):
             out["order_id"] = code
+    if cued := _cue_orders(rest, region, pending, known, named="order_id" in out or "ref_id" in out):
+        out["order_id"] = cued
     bare = _bare(rest.text)
     if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
         # A bare run of digits answers "what is your order number?" even when it could be dialled.
@@ -322,9 +421,11 @@ class OfflineResponder:
         slots = conversation.slots
         region = ctx.merchant.default_region
         pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
-        found = extract_slots(text, region, pending)
+        listed = _listed_orders(conversation)
+        known = [k for k in (slots.order_id, slots.ref_id, conversation.order_hint, *listed) if k]
+        found = extract_slots(text, region, pending, known=known)
         if slots.pending == "which_order" and "order_id" not in found:
-            chosen = _choice(text, _listed_orders(conversation))
+            chosen = _choice(text, listed)
             if chosen:
                 found["order_id"] = chosen
         changed = merge_slots(slots, found, region)

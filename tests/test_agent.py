@@ -243,6 +243,29 @@ def test_widget_order_context_is_a_hint_in_the_prompt_and_never_a_factor():
     assert "1Z999AA10123456784" not in answer
 
 
+def test_an_unreadable_field_in_the_widget_order_keeps_the_hint(caplog):
+    agent = agent_with(None)
+    with caplog.at_level("WARNING"):
+        conversation = agent.new_conversation(order_info={"uid": "#1042", "time": "2025/9/14 上午11:03"})
+    assert conversation.order_hint == "#1042"
+    assert "created_at" in caplog.text and "ignored" in caplog.text
+    result = agent.respond(conversation, "where is it? jane@example.com")
+    assert result.tool_calls[0].arguments == {"order_id": "#1042", "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize(("info", "reason"), [
+    ({"statusText": "已发货"}, "orderInfo: no order number (uid or orderUid)"),
+    ('{"uid": "#1042",', "orderInfo: not valid JSON"),
+])
+def test_a_widget_order_without_a_number_is_reported_and_the_chat_goes_on(caplog, info, reason):
+    agent = agent_with(None)
+    with caplog.at_level("WARNING"):
+        conversation = agent.new_conversation(order_info=info)
+    assert conversation.order_hint is None
+    assert reason in caplog.text and "goes on without it" in caplog.text
+    assert "order number" in agent.respond(conversation, "where is my order?").answer
+
+
 def test_conversation_state_round_trips_through_json_between_turns():
     model = ScriptedModel(call("lookup_orders", {"order_id": "1042"}), say("What email did you use?"),
                           call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}), say(FOUND_JANE))
@@ -327,6 +350,19 @@ def test_prefetch_needs_something_new_to_look_up():
     assert third.tool_calls[0].result["result"] == "found"
     model.assert_complete()
     assert [r["messages"][-1]["role"] for r in model.requests] == ["user", "tool", "tool"]
+
+
+def test_prefetch_follows_a_corrected_order_number():
+    """"sorry, I meant 2001" is read as the order number before the model's first call, as offline."""
+    model = ScriptedModel(say("What email did you use for order #1042?"), say("What email did you use for #2001?"))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    agent.respond(conversation, "where is order 1042?")
+    result = agent.respond(conversation, "sorry, I meant 2001")
+    assert [c.arguments for c in result.tool_calls] == [{"order_id": "2001"}]
+    assert result.tool_calls[0].result["result"] == "verification_needed"
+    assert conversation.session.failed_attempts == 0
+    model.assert_complete()
 
 
 def test_prefetch_uses_the_widget_order_and_a_signed_in_session():

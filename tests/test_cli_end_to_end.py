@@ -135,6 +135,25 @@ def test_ask_with_a_verified_identity_and_widget_order_info():
     assert order["shipments"][0]["tracking_number"] in out["answer"]
 
 
+@pytest.mark.parametrize("info", ['{"uid":"1048","time":"2025/9/14 上午11:03"}',
+                                  '{"uid":"1048","goods":{"title":"x","quantity":"1件"}}',
+                                  '{"orderUid":"1048","orderQuantity":"x"}'])
+def test_ask_with_an_unreadable_field_in_the_widget_order_keeps_its_number(info):
+    proc = run("ask", "hi", "--order-info", info, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["tool_calls"][0]["arguments"] == {"order_id": "1048"}
+    assert "ignored (only the order number is used)" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ask_with_a_malformed_widget_order_says_so_and_answers():
+    proc = run("ask", "where is my order?", "--order-info", '{"uid":"1048",', "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == ("order-assistant: orderInfo: not valid JSON (Expecting property name enclosed in "
+                                   "double quotes at char 14); the conversation goes on without it")
+    out = json.loads(proc.stdout)
+    assert out["tool_calls"] == [] and "order number" in out["answer"]
+
+
 def test_chat_reads_one_message_a_line_until_eof():
     order = demo_order()
     lines = f"hi, where is order {order['id']}?\n{order['customer']['email']}\nthanks!\n"

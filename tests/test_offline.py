@@ -253,6 +253,16 @@ def test_several_orders_then_the_shopper_picks_one() -> None:
     ("my first ever order", "#1001"),
     ("最早的", "#1001"),
     ("第一次买的那个", "#1001"),
+    # "the last one" is the last listed; "my last order" and "the last one I placed" are the most recent
+    ("the last one", "#1001"),
+    ("the last", "#1001"),
+    ("last one on the list", "#1001"),
+    ("最后一个", "#1001"),
+    ("my last order", "#1042"),
+    ("the last one I placed", "#1042"),
+    ("上次买的", "#1042"),
+    # "my first order" is ambiguous: the first listed, as "the first one"
+    ("my first order", "#1042"),
 ])
 def test_picking_by_place_in_the_list_or_by_age(pick: str, expected: str) -> None:
     """The list is most recent first: "the first one" is the first listed, the first one placed is the oldest."""
@@ -260,6 +270,21 @@ def test_picking_by_place_in_the_list_or_by_age(pick: str, expected: str) -> Non
     chat.say("jane@example.com")
     chat.say(pick)
     assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
+def test_second_to_last_and_a_last_that_is_a_time() -> None:
+    middle = order("#1020", "2025-11-01T10:00:00-07:00", "1Z999AA10000000002", "2025-11-06T00:00:00-08:00")
+    older = order("#1010", "2025-10-15T10:00:00-07:00", "1Z999AA10000000003", "2025-10-20T00:00:00-07:00")
+    orders = [JANE, middle, older, JANE_OLD]
+    for pick in ("the second to last one", "second-last", "倒数第二个"):
+        chat = Chat(orders=orders, session=Session(verified_email="jane@example.com"))
+        chat.say("jane@example.com")
+        chat.say(pick)
+        assert chat.arguments[-1] == {"order_id": "#1010", "email": "jane@example.com"}, pick
+    chat = Chat(orders=orders, session=Session(verified_email="jane@example.com"))
+    chat.say("jane@example.com")
+    chat.say("the one I ordered last week")
+    assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
 
 
 def test_the_status_of_a_bare_number_asks_about_that_order() -> None:
@@ -384,3 +409,141 @@ def test_full_width_digits_and_signs_read_as_ascii():
     assert extract_slots("＃１０４８ isabella.walker@example.com", "US") == {
         "order_id": "#1048", "email": "isabella.walker@example.com"}
     assert extract_slots("订单号１１７７ 手机15028889999", "US")["order_id"] == "1177"
+
+
+# --- corrections and follow-ups: a bare number after a cue is the order number ------------------------------
+
+BOB = order("#1050", "2025-11-21T10:00:00-08:00", "1Z999AA10222222228", "2025-11-28T00:00:00-08:00",
+            customer={"name": "Bob Roe", "email": "bob@example.com", "phone": "+14085550100"},
+            shipping_address={"line1": "1 Main St", "city": "Austin", "postal_code": "78701", "country": "US"})
+
+
+@pytest.mark.parametrize(("text", "region", "pending", "known", "expected"), [
+    ("sorry, I meant 1050", "US", "second_factor", ["1042"], {"order_id": "1050"}),
+    ("sorry, it's 1050", "US", None, ["#1042"], {"order_id": "1050"}),
+    ("actually #1050", "US", None, ["1042"], {"order_id": "#1050"}),
+    ("what about 1005", "US", None, ["1048"], {"order_id": "1005"}),
+    ("how about 1005?", "US", "which_order", ["#1182", "#1180"], {"order_id": "1005"}),
+    ("and 1005?", "US", None, ["1048"], {"order_id": "1005"}),
+    ("not 1048 but 1050", "US", None, ["1048"], {"order_id": "1050"}),
+    ("不好意思，是1018", "CN", None, ["1001"], {"order_id": "1018"}),
+    ("那1035呢？", "CN", None, ["1018"], {"order_id": "1035"}),
+    ("还有1035", "CN", None, ["1018"], {"order_id": "1035"}),
+    # within one message the last number after a correction wins; the phone stays a phone
+    ("订单号是1001，不对，是1018，手机15028889999", "US", None, [],
+     {"order_id": "1018", "phone": "+8615028889999"}),
+    ("order 1001, sorry, I meant order 1018, no wait, 1019", "US", None, [], {"order_id": "1019"}),
+    ("order 1001, sorry, I meant order 1018, I'll wait 100 days", "US", None, [], {"order_id": "1018"}),
+    ("order 1001, oops, 1018 - sorry, I meant 1019", "US", None, [], {"order_id": "1019"}),
+    # a follow-up number does not replace the order the same message names
+    ("where is order 1048 and 1050?", "US", None, [], {"order_id": "1048"}),
+    # quantities, prices, dates, years, phones and postal codes after a cue are none of them
+    ("and 2 items", "US", None, ["1048"], {}),
+    ("and 300 pegs", "US", None, ["1048"], {}),
+    ("actually 150.00", "US", None, ["1048"], {}),
+    ("and $150", "US", None, ["1048"], {}),
+    ("sorry, 2025-11-20", "US", None, ["1048"], {}),
+    ("what about 2024?", "US", None, ["ORD-12345"], {}),
+    ("还有2件", "CN", None, ["1018"], {}),
+    ("那2024年的呢", "CN", None, ["1018"], {}),
+    ("sorry, it's 4155550199", "US", "second_factor", ["1042"], {"phone": "+14155550199"}),
+    ("不好意思，是15028889999", "CN", "second_factor", ["1001"], {"phone": "+8615028889999"}),
+    ("sorry, it's 94103", "US", "second_factor", ["1042"], {"postal_code": "94103"}),
+    # a number the shopper says it is not is not read
+    ("不是1001", "CN", None, ["1018"], {}),
+    # the first group of a spaced phone, tracking numbers, and what "and" joins unlike an order number
+    ("and 415 555 0199", "US", None, ["1048"], {"phone": "+14155550199"}),
+    ("sorry I meant 1050 bob@example.com 94103", "US", None, ["1048"],
+     {"order_id": "1050", "email": "bob@example.com"}),
+    ("what about 796725218999?", "US", None, ["1048"], {}),
+    ("what about 9400111899223197428490?", "US", None, ["1048"], {}),
+    ("and 94103", "US", None, ["1048"], {}),
+    ("that was in 2024 and 2025", "US", None, [], {}),
+    ("that was in 2024 and 2025", "US", None, ["1042"], {}),
+    ("I ordered on 2025-11-20 and 1042 is late", "US", None, [], {"order_id": "1042"}),
+])
+def test_a_number_after_a_correction_or_follow_up_is_the_order_number(
+        text: str, region: str, pending: str | None, known: list[str], expected: dict[str, str]) -> None:
+    assert extract_slots(text, region, pending, known=known) == expected
+
+
+def test_a_year_is_an_order_number_where_order_numbers_look_like_years() -> None:
+    assert extract_slots("what about 2024?", "US", None, known=["1048"]) == {"order_id": "2024"}
+    assert extract_slots("what about 2024?", "US", None) == {}
+
+
+def test_a_corrected_order_number_is_looked_up_with_the_details_that_follow() -> None:
+    """The correction is looked up, not the number it corrects: no failed attempt for an order not asked about."""
+    chat = Chat(orders=[JANE, BOB])
+    chat.say("where is order 1042?")
+    asked = chat.say("sorry, I meant 1050")
+    assert chat.arguments[-1] == {"order_id": "1050"}
+    assert chat.last["result"] == "verification_needed" and "email address" in asked
+    found = chat.say("bob@example.com")
+    assert chat.arguments[-1] == {"order_id": "1050", "email": "bob@example.com"}
+    assert found.startswith("Order #1050 has shipped.")
+    assert chat.ctx.session.failed_attempts == 0
+
+
+def test_a_correction_after_an_answer_asks_the_tool_about_the_new_number() -> None:
+    chat = Chat(orders=[JANE, JANE_OLD, BOB])
+    chat.say("where is order #1042?")
+    chat.say("jane@example.com")
+    # the email Jane gave goes with the number she corrects to; the tool decides (Bob's order: no match)
+    wrong = chat.say("sorry, I meant 1050")
+    assert chat.arguments[-1] == {"order_id": "1050", "email": "jane@example.com"}
+    assert chat.last["result"] == "no_match" and "1Z999AA10222222228" not in wrong
+    assert chat.ctx.session.failed_attempts == 1
+    mine = chat.say("what about 1001")
+    assert chat.arguments[-1] == {"order_id": "1001", "email": "jane@example.com"}
+    assert mine.startswith("Order #1001 has been delivered.")
+
+
+def test_a_chinese_correction_and_follow_up() -> None:
+    chen = [order(f"#{n}", f"2025-10-{d}T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n, d in (("1001", 10), ("1018", 12),
+                                                                                      ("1035", 14))]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了")
+    chat.say("手机号 150 2888 9999")
+    assert chat.last["result"] == "found"
+    assert chat.say("不好意思，是1018").startswith("订单 #1018")
+    assert chat.arguments[-1] == {"order_id": "1018", "phone": "+8615028889999"}
+    assert chat.say("那1035呢？").startswith("订单 #1035")
+    one = Chat(orders=chen, merchant=CN)
+    assert one.say("订单号是1001，不对，是1018，手机15028889999").startswith("订单 #1018")
+    assert one.arguments == [{"order_id": "1018", "phone": "+8615028889999"}]
+
+
+def test_a_signed_in_shopper_asks_about_another_order_after_the_list() -> None:
+    chat = Chat(session=Session(verified_email="jane@example.com"))
+    chat.conversation.session = chat.ctx.session
+    chat.say("where are my orders?")
+    assert chat.arguments == [{"signed_in": True}]
+    assert chat.conversation.slots.pending == "which_order"
+    answer = chat.say("what about 1001?")
+    assert chat.arguments[-1] == {"order_id": "1001"}
+    assert answer.startswith("Order #1001 has been delivered.")
+
+
+# --- Amazon order IDs ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("where is 114-3941689-8772232? zip code 78701", {"order_id": "114-3941689-8772232", "postal_code": "78701"}),
+    ("my amazon order 114-3941689-8772232 never came", {"order_id": "114-3941689-8772232"}),
+    ("114-3941689-8772232 and (415) 555-0199", {"order_id": "114-3941689-8772232", "phone": "+14155550199"}),
+    ("亚马逊订单114-3941689-8772232到哪了", {"order_id": "114-3941689-8772232"}),
+])
+def test_an_amazon_order_id_is_an_order_number_anywhere(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US") == expected
+
+
+def test_an_amazon_order_id_mid_sentence_is_looked_up() -> None:
+    amazon = order("114-3941689-8772232", "2025-11-20T10:00:00-08:00", "1Z999AA10333333332",
+                   "2025-11-27T00:00:00-08:00",
+                   shipping_address={"line1": "1 Main St", "city": "Austin", "postal_code": "78701", "country": "US"})
+    chat = Chat(orders=[amazon])
+    answer = chat.say("where is 114-3941689-8772232? zip code 78701")
+    assert chat.arguments == [{"order_id": "114-3941689-8772232", "postal_code": "78701"}]
+    assert "1Z999AA10333333332" in answer

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tools.errors import SampleError
-from tools.order_info import order_info_orders, parse_order_info
+from tools.order_info import order_info_hint, order_info_orders, parse_order_info
 from tools.schema import OrderStatus
 
 # The H5 example of the Bytedesk documentation.
@@ -145,3 +145,41 @@ def test_orders_that_cannot_be_mapped_are_sample_errors(value: Any, reason: str)
         order_info_orders(json.dumps(value))
     assert str(caught.value).startswith(reason)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "logged"),
+    [
+        ({"uid": "1048", "time": "2025/9/14 上午11:03"}, "created_at: '2025/9/14 上午11:03' is not a date"),
+        ({"uid": "1048", "goods": {"title": "x", "quantity": "1件"}}, "items[].quantity: '1件' is not a whole number"),
+        ({"orderUid": "1048", "orderQuantity": "x"}, "items[].quantity: 'x' is not a whole number"),
+        ([{"uid": "1048", "totalAmount": "lots"}, {"uid": "A2"}], "order 1: total: 'lots' is not an amount"),
+    ],
+)
+def test_the_hint_is_the_order_number_whatever_else_cannot_be_read(
+        value: Any, logged: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Only the number is used: a display field the preset cannot read is logged and ignored."""
+    with caplog.at_level("WARNING", logger="order_assistant.order_info"):
+        assert order_info_hint(json.dumps(value, ensure_ascii=False)) == "1048"
+    (record,) = caplog.records
+    assert record.levelname == "WARNING" and logged in record.getMessage()
+
+
+def test_the_hint_of_a_readable_order_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="order_assistant.order_info"):
+        assert order_info_hint(TEXT) == "ORD202505270001"
+        assert order_info_hint([{"statusText": "已发货"}, {"orderUid": "B2"}]) == "B2"
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ({"statusText": "已发货", "time": "soon"}, "orderInfo: no order number (uid or orderUid)"),
+        ('{"uid": "1048",', "orderInfo: not valid JSON (Expecting property name enclosed in double quotes at char 15)"),
+    ],
+)
+def test_a_hint_without_any_order_number_is_a_sample_error(value: Any, reason: str) -> None:
+    with pytest.raises(SampleError) as caught:
+        order_info_hint(value)
+    assert str(caught.value) == reason

@@ -8,15 +8,18 @@ is context for the conversation, never proof of who the shopper is.
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tools.errors import SampleError
-from tools.mapping import Mapper, load_mapping
+from tools.errors import RecordError, SampleError
+from tools.mapping import Mapper, compile_mapping, load_mapping
 from tools.schema import Order
 
-__all__ = ["parse_order_info", "order_info_orders"]
+__all__ = ["order_info_hint", "order_info_orders", "parse_order_info"]
+
+log = logging.getLogger("order_assistant.order_info")
 
 _PARAM = "orderInfo"
 _MAX_DEPTH = 4
@@ -60,9 +63,48 @@ def order_info_orders(
     return mapped.orders
 
 
+def order_info_hint(
+    value: str | dict[str, Any] | list[Any],
+    *,
+    timezone: str | None = None,
+    currency: str | None = None,
+    region: str | None = None,
+) -> str:
+    """The order number a widget orderInfo names (its first order's), the conversation's hint.
+
+    Only the number is used, so a field the preset cannot read (a date as "2025/9/14 上午11:03", a quantity as
+    "1件") is logged as a warning and ignored. SampleError when the payload cannot be decoded or names no order
+    number at all."""
+    mapper = _mapper(timezone, currency, region)
+    try:
+        records = mapper.records(parse_order_info(value))
+    except RecordError as exc:
+        raise SampleError(f"{_PARAM}: {exc}") from None
+    mapped = mapper.map_records(records)
+    for error in mapped.errors:
+        where = f"order {error.record + 1}: " if error.record is not None and len(records) > 1 else ""
+        log.warning("%s: %s%s: %s; ignored (only the order number is used)", _PARAM, where, error.field, error.reason)
+    if not mapped.errors:
+        numbers = [order.id for order in mapped.orders]
+    else:
+        numbers = [order.id for order in _number_mapper(timezone, currency, region).map_records(records).orders]
+    number = next((n for n in numbers if n), None)
+    if number is None:
+        raise SampleError(f"{_PARAM}: no order number (uid or orderUid)")
+    return number
+
+
 @lru_cache(maxsize=8)
 def _mapper(timezone: str | None, currency: str | None, region: str | None) -> Mapper:
     return load_mapping("bytedesk", timezone=timezone, currency=currency, region=region)
+
+
+@lru_cache(maxsize=8)
+def _number_mapper(timezone: str | None, currency: str | None, region: str | None) -> Mapper:
+    """The preset reading the order number alone, for a payload whose other fields cannot all be read."""
+    spec = _mapper(timezone, currency, region).spec
+    only_number = spec.model_copy(update={"order": {"id": spec.order["id"]}})
+    return compile_mapping(only_number, timezone=timezone, currency=currency, region=region, source="bytedesk")
 
 
 def _parse(value: Any, depth: int) -> Any:
