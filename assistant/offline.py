@@ -238,7 +238,16 @@ def _phone(text: _Text, region: str | None) -> str | None:
         if match.raw_string.startswith(("+", "0")) and sum(ch.isdigit() for ch in match.raw_string) >= 10:
             text.take(match.start, match.end)
             return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    # A number called a phone but written as in another country ("0113 496 0000" to a US store) goes to the tool
+    # as written: it reads it in the order's own country.
+    if cued := _CUED_NATIONAL_PHONE.search(text.text):
+        text.take(*cued.span("v"))
+        return cued.group("v")
     return None
+
+
+_CUED_NATIONAL_PHONE = re.compile(
+    r"(?:phone|mobile|cell|tel(?:ephone)?|电话|手机)[^\d]{0,15}(?P<v>0\d[\d ().-]{7,14}\d)(?!\d)", re.IGNORECASE)
 
 
 def _dashed_phone(token: str, region: str | None) -> bool:

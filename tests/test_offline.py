@@ -154,6 +154,15 @@ def test_a_possible_number_the_metadata_calls_invalid_is_still_a_phone() -> None
     assert extract_slots("7700900123", "GB") == {}
 
 
+def test_a_phone_written_as_in_another_country_goes_to_the_tool_as_written() -> None:
+    # To a US store "0113 496 0000" is no number; the tool reads it in the order's own country (a UK order).
+    assert extract_slots("order 000000033, my phone is 0113 496 0000", "US") == {
+        "order_id": "000000033", "phone": "0113 496 0000"}
+    assert extract_slots("my phone is 0113 496 0000", "US", "second_factor") == {"phone": "0113 496 0000"}
+    # Without the word "phone" such a run is not read as one.
+    assert "phone" not in extract_slots("order 000000033, ref 0113 496 0000", "US")
+
+
 # --- conversations -----------------------------------------------------------------------------------------
 
 
