@@ -132,6 +132,21 @@ def test_check_warns_of_totals_far_from_their_items_without_failing(tmp_path, ca
     assert "SHIP" not in warning and "SALE" not in warning and "NOPRICE" not in warning
 
 
+@pytest.mark.parametrize("code", ["N/A", "NA", "-", "none", "00000", "0"])
+def test_check_counts_placeholder_postal_codes_without_failing(tmp_path, capsys, code):
+    sample = tmp_path / "s.json"
+    sample.write_text(json.dumps([_order("1", "5.00", [("Mug", "5.00", 1)], code),
+                                  _order("2", "5.00", [("Mug", "5.00", 1)], code),
+                                  _order("3", "5.00", [("Mug", "5.00", 1)], "94103"),
+                                  _order("4", "5.00", [("Mug", "5.00", 1)], "")]))
+    assert main(["mapping", "check", "--preset", "generic", str(sample)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("placeholder postal codes"))
+    assert lines[start].startswith("placeholder postal codes (2 order(s); they never verify a shopper")
+    assert lines[start + 1] == f"  shipping_address.postal_code: {code!r} x2"
+    assert not any(line.startswith("  shipping_address.postal_code") for line in lines[start + 2:])
+
+
 def test_check_on_the_bundled_samples_with_their_presets_warns_of_nothing(capsys):
     for preset, sample in [("generic", "generic.json"), ("shopify", "shopify.json"), ("square", "square.json"),
                            ("bigcommerce", "bigcommerce.json"), ("woocommerce", "woocommerce.json"),
@@ -139,4 +154,4 @@ def test_check_on_the_bundled_samples_with_their_presets_warns_of_nothing(capsys
                            ("bytedesk", "bytedesk.json")]:
         main(["mapping", "check", "--preset", preset, str(SAMPLES / sample)])
         out = capsys.readouterr().out
-        assert "totals far from" not in out, preset
+        assert "totals far from" not in out and "placeholder postal codes" not in out, preset

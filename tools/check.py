@@ -10,6 +10,7 @@ from typing import Any
 from tools.errors import RecordError, SampleError
 from tools.files import Payload
 from tools.mapping import Mapper
+from tools.policy import is_placeholder_postal_code
 from tools.schema import Order, OrderStatus, money_text
 
 __all__ = ["CheckReport", "check_sample", "far_total", "missing_minimum", "source_fields"]
@@ -89,6 +90,8 @@ class CheckReport:
     unused: list[str] = field(default_factory=list)
     far_totals: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
     """(order, its total, what its items add up to) for totals far from the items: warnings, not errors."""
+    placeholder_postal_codes: Counter[str] = field(default_factory=Counter)
+    """Postal codes that stand for none ("N/A", "00000", "-"), by value: they never verify a shopper."""
 
     @property
     def ok(self) -> bool:
@@ -116,6 +119,11 @@ class CheckReport:
                        "prices read):")
             out += [f"  {who}: total {money_text(total)}, items {money_text(items)}"
                     for who, total, items in self.far_totals]
+        if self.placeholder_postal_codes:
+            out.append(f"placeholder postal codes ({self.placeholder_postal_codes.total()} order(s); they never "
+                       "verify a shopper, so leave the field empty where there is none):")
+            out += [f"  shipping_address.postal_code: {code!r} x{n}"
+                    for code, n in sorted(self.placeholder_postal_codes.items())]
         if self.unused:
             out.append(f"source fields never used ({len(self.unused)}):")
             out += [f"  {name}" for name in self.unused]
@@ -124,7 +132,7 @@ class CheckReport:
 
 def check_sample(mapper: Mapper, payload: Payload) -> CheckReport:
     """Map every record of `payload` and report missing minimum fields, unknown labels and unused fields, and warn
-    of totals far from their items."""
+    of totals far from their items and of placeholder postal codes."""
     try:
         records = payload.data if payload.kind != "json" else mapper.records(payload.data)
     except RecordError as exc:
@@ -140,6 +148,9 @@ def check_sample(mapper: Mapper, payload: Payload) -> CheckReport:
         far = far_total(order)
         if far is not None:
             report.far_totals.append((who, *far))
+        postal_code = order.shipping_address.postal_code if order.shipping_address else None
+        if postal_code and is_placeholder_postal_code(postal_code):
+            report.placeholder_postal_codes[postal_code] += 1
     report.errors = [f"{payload.line_of(e.record or 0)}: {e.field}: {e.reason}" for e in mapped.errors]
     report.unknown_labels = Counter(mapped.unknown_labels)
     seen: set[str] = set()
