@@ -24,6 +24,10 @@ def _tokens(name: str) -> list[str]:
     return [t.casefold() for t in _WORD.findall(name)]
 
 
+_FIRST = "[0]"
+"""A key step meaning the first element of a list: `shipping_addresses[0].zip`."""
+
+
 def _key(name: str) -> str:
     return "".join(_tokens(name))
 
@@ -96,7 +100,9 @@ _ORDER = {
                                     "收货人电话 收货人手机 收件人电话 收件人手机", "shipping",
                                     "phone mobile tel telephone phoneNumber"),
     "total": _rule("money", "order total", "total totalPrice payAmount realAmount orderAmount "
-                   "totalAmount:0.95 grandTotal orderTotal paymentAmount paidAmount actualAmount actualPay "
+                   "totalAmount:0.95 grandTotal baseGrandTotal:0.9 orderTotal totalIncTax totalInclTax "
+                   "totalInclVat totalWithTax totalPaid:0.95 amountPaid:0.9 totalExTax:0.75 totalExclTax:0.75 "
+                   "paymentAmount paidAmount actualAmount actualPay "
                    "realPay payment:0.6 amount:0.7 实付金额 订单金额 实付 总金额 支付金额 金额:0.8"),
     "currency": _rule("currency", "currency", "currency currencyCode orderCurrencyCode currencyType 币种 货币"),
     "payment_method": _rule("text", "payment method", "paymentMethod paymentMethodTitle payType payWay "
@@ -188,6 +194,8 @@ _HINTS = {
                  "delivery address receiving 收货 收件 收货人 收件人".split()},
     "item": {_key(w) for w in "goods product item sku 商品".split()},
     "shipment": {_key(w) for w in "express logistics tracking track waybill courier carrier 物流 快递".split()},
+    # The buyer's connection: `geoip_country` is where the IP address is, not where the parcel goes.
+    "device": {_key(w) for w in "ip geoip geo device browser userAgent".split()},
 }
 _PEOPLE = ("customer", "shipping")
 _FIRST_NAMES = {"firstname", "givenname", "fname", "first"}
@@ -287,7 +295,7 @@ class _Hint:
 
 def _hint(keys: tuple[str, ...]) -> _Hint:
     """The entity a path is about, from its nearest parent key, else from a prefix of its own name."""
-    parents = keys[:-1]
+    parents = tuple(key for key in keys[:-1] if key != _FIRST)
     for depth, key in enumerate(reversed(parents)):
         group = _group_of(key)
         if group:
