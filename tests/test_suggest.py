@@ -386,3 +386,13 @@ def test_a_name_that_only_contains_a_synonym_and_ends_in_type_or_id_is_not_that_
     address = order["shipping_address"]
     assert "line1" not in address  # not address_type ("shipping"); Magento's street is a list
     assert address["postal_code"] == "extension_attributes.shipping_assignments[0].shipping.address.postcode"
+
+
+def test_magento_items_skip_child_rows_and_read_the_ordered_quantity(tmp_path, capsys):
+    sample = SAMPLES / "magento.json"
+    items = spec_of(draft(sample))["order"]["items"]
+    assert items["where"] == {"parent_item_id": {"present": False}, "parent_item": {"present": False}}
+    assert items["fields"]["quantity"] == "qty_ordered"
+    assert items["fields"]["product_id"] == "product_id"  # not item_id, the order line's own id
+    _, orders, _ = check(tmp_path, sample, capsys)
+    assert [(i["sku"], i["quantity"]) for i in orders[0]["items"]] == [("WS12-XS-Orange", 1), ("24-WG085", 2)]

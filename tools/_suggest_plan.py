@@ -227,6 +227,11 @@ def _plan(model: str, node: _Node) -> _Scope:
             assert coll.node is not None
             each: Any = {"path": coll.path, "transform": "json"} if coll.json else coll.path
             scope.lists[list_field] = _List(each, reason, _plan(submodel, coll.node), flat=False)
+            children = _child_rows(coll) if submodel == "item" else []
+            if children:
+                scope.lists[list_field].where = {path: {"present": False} for path in children}
+                scope.lists[list_field].reason += ("; rows with a parent item (the options of a configurable or bundle"
+                                                   " product) are skipped: the shopper ordered the parent")
         elif model == "order":
             # No list of these in the record: the record's own fields may describe one item or one shipment.
             child = _Scope(submodel, node)
@@ -259,6 +264,19 @@ def _assign_lists(model: str, node: _Node) -> dict[str, tuple[_Coll, str]]:
             chosen[list_field] = (coll, reason)
             taken.add(path)
     return chosen
+
+
+_PARENT_KEYS = {"parentitemid", "parentitem", "parentlineitemid"}
+
+
+def _child_rows(coll: _Coll) -> list[str]:
+    """Paths that only some elements of an item list have and that name a parent item (Magento's configurable and
+    bundle products: the parent row, then a child row per option at price 0)."""
+    assert coll.node is not None
+    counts = [(leaf.keys, leaf.path, len(leaf.rows)) for leaf in coll.node.leaves.values()]
+    counts += [(sub.keys, sub.path, len(sub.elements)) for sub in coll.node.colls.values()]  # `parent_item: {...}`
+    return [path for keys, path, count in counts
+            if len(keys) == 1 and _key(keys[0]) in _PARENT_KEYS and 0 < count < len(coll.elements)]
 
 
 def _best(node: _Node, rule: _Rule, model: str) -> float:

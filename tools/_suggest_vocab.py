@@ -115,7 +115,8 @@ _ITEM_SKU = ("sku skuCode skuNo skuSn itemSku goodsCode goodsSn goodsNo productC
              "articleNumber outerId:0.7 barcode:0.6 商品编码 货号 SKU编码 商家编码 规格编码")
 _ITEM_NAME = ("name title goodsName productName itemName skuName goodsTitle productTitle itemTitle "
               "description:0.4 商品名称 商品名 品名 商品标题")
-_ITEM_QTY = "quantity qty num goodsNum count:0.9 buyNum itemNum skuNum number:0.6 购买数量 数量 件数"
+_ITEM_QTY = ("quantity qty qtyOrdered quantityOrdered orderedQty orderedQuantity num goodsNum count:0.9 buyNum itemNum "
+             "skuNum number:0.6 购买数量 数量 件数")
 _ITEM = {
     "sku": _rule("text", "SKU", _ITEM_SKU, "item", "barcode outerId"),
     "name": _rule("text", "product name", _ITEM_NAME, "item", "name description"),
@@ -126,7 +127,7 @@ _ITEM = {
                        "goodsImage productImage mainImage src:0.6 图片 商品图片", "item", "image img src"),
     "url": _rule("url", "product link", "url link productUrl detailUrl itemUrl goodsUrl permalink 链接 商品链接",
                  "item", "url link"),
-    "product_id": _rule("id", "product id", "productId goodsId itemId spuId skuId:0.8 uid:0.7 numIid "
+    "product_id": _rule("id", "product id", "productId goodsId itemId:0.9 spuId skuId:0.8 uid:0.7 numIid "
                         "variantId:0.6 商品ID", "item", "uid"),
 }
 _SHIPMENT_ITEM = {name: _ITEM[name] for name in ("sku", "name", "quantity")}
