@@ -105,3 +105,53 @@ def test_suggest_to_a_path_it_cannot_write_is_a_one_line_error(tmp_path, capsys)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "no-dir/x.yaml: cannot write (No such file or directory)" in err and "Traceback" not in err
+
+
+def _order(order_id, total, items, postal_code="94103"):
+    return {"id": order_id, "status": "shipped", "email": "a@example.com", "total": total, "currency": "USD",
+            "items": [{"name": name, "price": price, "quantity": qty} for name, price, qty in items],
+            "shipping_address": {"line1": "1 Main St", "postal_code": postal_code}}
+
+
+def test_check_warns_of_totals_far_from_their_items_without_failing(tmp_path, capsys):
+    sample = tmp_path / "s.json"
+    sample.write_text(json.dumps({"orders": [
+        _order("COUNT", 3, [("Mug", "5.00", 3)]),  # items add up to 15.00: the total is a count of items
+        _order("CENTS", 6050, [("Beans", "18.00", 2), ("Dripper", "24.50", 1)]),  # 60.50 read as 6050
+        _order("SHIP", "19.95", [("Mug", "5.00", 3)]),  # shipping and tax on top: normal
+        _order("SALE", "8.00", [("Mug", "5.00", 3)]),  # a discount of nearly half: normal
+        _order("NOPRICE", 1, [("Mug", None, 3)]),  # nothing to compare with
+    ]}))
+    assert main(["mapping", "check", "--preset", "generic", str(sample)]) == 0
+    out = capsys.readouterr().out
+    warning = out[out.index("totals far from what their items add up to"):]
+    assert warning.splitlines()[0].startswith("totals far from what their items add up to (2 order(s); under 50% or "
+                                              "over 10x")
+    assert warning.splitlines()[1:3] == ["  order COUNT (record 1): total 3, items 15.00",
+                                         "  order CENTS (record 2): total 6050, items 60.50"]
+    assert "SHIP" not in warning and "SALE" not in warning and "NOPRICE" not in warning
+
+
+@pytest.mark.parametrize("code", ["N/A", "NA", "-", "none", "00000", "0"])
+def test_check_counts_placeholder_postal_codes_without_failing(tmp_path, capsys, code):
+    sample = tmp_path / "s.json"
+    sample.write_text(json.dumps([_order("1", "5.00", [("Mug", "5.00", 1)], code),
+                                  _order("2", "5.00", [("Mug", "5.00", 1)], code),
+                                  _order("3", "5.00", [("Mug", "5.00", 1)], "94103"),
+                                  _order("4", "5.00", [("Mug", "5.00", 1)], "")]))
+    assert main(["mapping", "check", "--preset", "generic", str(sample)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("placeholder postal codes"))
+    assert lines[start].startswith("placeholder postal codes (2 order(s); they never verify a shopper")
+    assert lines[start + 1] == f"  shipping_address.postal_code: {code!r} x2"
+    assert not any(line.startswith("  shipping_address.postal_code") for line in lines[start + 2:])
+
+
+def test_check_on_the_bundled_samples_with_their_presets_warns_of_nothing(capsys):
+    for preset, sample in [("generic", "generic.json"), ("shopify", "shopify.json"), ("square", "square.json"),
+                           ("bigcommerce", "bigcommerce.json"), ("woocommerce", "woocommerce.json"),
+                           ("magento", "magento.json"), ("amazon", "amazon.json"), ("sobot", "sobot.csv"),
+                           ("bytedesk", "bytedesk.json")]:
+        main(["mapping", "check", "--preset", preset, str(SAMPLES / sample)])
+        out = capsys.readouterr().out
+        assert "totals far from" not in out and "placeholder postal codes" not in out, preset

@@ -90,6 +90,22 @@ def test_a_bad_row_is_named_by_its_spreadsheet_row(tmp_path):
     assert [bad.where for bad in result.errors] == ["row 4"]
 
 
+def test_a_negative_quantity_in_a_chinese_sheet_is_a_bad_row_at_its_row_and_field(tmp_path):
+    with (SAMPLES / "sobot.csv").open(encoding="utf-8", newline="") as f:
+        header, *body = list(csv.reader(f))
+    header[header.index("Quantity")] = "数量"
+    body[1][header.index("数量")] = "-1"  # spreadsheet row 3
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for values in body:
+        book.active.append([_typed(v) if v.lstrip("-").isdigit() or not v else v for v in values])
+    book.save(tmp_path / "orders.xlsx")
+    result = import_file(tmp_path / "orders.db", tmp_path / "orders.xlsx", load_mapping("sobot"))
+    assert not result.written
+    assert [str(bad) for bad in result.errors] == ["row 2: order: part of an order rejected at another row",
+                                                   "row 3: items[].quantity: -1 is not a quantity"]
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx or CSV"),

@@ -391,3 +391,16 @@ def test_a_record_for_another_customer_under_the_same_number_replaces_rather_tha
     text = format_result(other, as_json=False)
     assert "warning: 1 order number(s) name another customer" in text and text.endswith(": 1001")
     assert json.loads(format_result(other, as_json=True))["other_customer_order_numbers"] == ["1001"]
+
+
+def test_orders_with_a_total_far_from_their_items_are_imported_with_a_warning(tmp_path: Path, generic):
+    far = [dict(_order(f"T{n}", "t@example.com", "A", "B"), total=total) for n, total in enumerate(["0.5", "300"])]
+    file = _orders_file(tmp_path / "totals.json", *far, _order("T9", "t@example.com", "A", "B"))
+    result = import_file(tmp_path / "orders.db", file, generic)
+    assert counts(result) == (3, 0, 0, 0)
+    assert result.far_totals == 2
+    text = format_result(result, as_json=False)
+    assert ("warning: 2 order(s) have a total far from what their items add up to (under 50% or over 10x the "
+            "items' price x quantity)") in text
+    assert "order T0: total 0.5, items 2; order T1: total 300, items 2;" in text and "T9" not in text
+    assert json.loads(format_result(result, as_json=True))["far_totals"] == 2

@@ -364,3 +364,22 @@ def test_a_value_that_cannot_be_converted_names_its_nested_field():
         (0, "items[].quantity", "'one' is not a whole number"),
         (1, "customer.phone", "'x' is not a whole number"),
     ]
+
+
+def test_a_negative_quantity_is_an_error_naming_its_field_and_zero_is_kept():
+    mapper = compile_mapping(load_mapping_text(
+        "order: {id: id, items: {each: lines, fields: {sku: sku, quantity: qty}}, "
+        "shipments: {each: parcels, fields: {tracking_number: no, items: {each: lines, fields: {quantity: qty}}}}}\n",
+        "m.yaml"))
+    result = mapper.map_records([
+        {"id": "1", "lines": [{"sku": "A", "qty": 0}, {"sku": "B", "qty": "-1"}]},
+        {"id": "2", "lines": [{"sku": "A", "qty": -2}]},
+        {"id": "3", "parcels": [{"no": "X", "lines": [{"qty": -1.0}]}]},
+        {"id": "4", "lines": [{"sku": "A", "qty": "0"}, {"sku": "B", "qty": 3}]},
+    ])
+    assert [(e.record, e.field, e.reason) for e in result.errors] == [
+        (0, "items[].quantity", "-1 is not a quantity"),
+        (1, "items[].quantity", "-2 is not a quantity"),
+        (2, "shipments[].items[].quantity", "-1 is not a quantity"),
+    ]
+    assert [[item.quantity for item in order.items] for order in result.orders] == [[0, 3]]

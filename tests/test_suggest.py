@@ -285,3 +285,114 @@ def test_cli_suggest_on_an_empty_sample_exits_2(tmp_path, capsys):
     sample.write_text("[]")
     assert main(["mapping", "suggest", str(sample)]) == 2
     assert "no order records" in capsys.readouterr().err
+
+
+def test_bigcommerce_total_is_the_money_field_not_the_count_of_items(tmp_path, capsys):
+    sample = SAMPLES / "bigcommerce.json"
+    text = draft(sample)
+    order = spec_of(text)["order"]
+    assert order["total"] == "total_inc_tax"  # not items_total (3), total_ex_tax or total_tax
+    assert "values are amounts with cents" in line_of(text, "total:")
+    assert "items_total" in text.split("# Source fields not placed", 1)[1]
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert [o["total"] for o in orders] == ["177.3200", "54.5000", "76.9900"]
+    assert "totals far from" not in report
+
+
+def test_small_whole_numbers_under_a_count_name_are_not_the_total(tmp_path):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "paid", "items_total": 3, "item_count": 3, "amount": 42.5, "total_tax": "3.40"},
+        {"id": "2", "status": "paid", "items_total": 1, "item_count": 1, "amount": 9.99, "total_tax": "0.80"},
+    ]))
+    assert spec_of(draft(sample))["order"]["total"] == "amount"
+
+
+def test_square_money_objects_are_read_in_minor_units_per_currency(tmp_path, capsys):
+    sample = SAMPLES / "square.json"
+    text = draft(sample)
+    spec = spec_of(text)
+    order = spec["order"]
+    assert spec["defaults"]["timezone"] == "UTC"  # Japanese text is not Chinese content; the dates carry Z
+    assert "currency" not in spec["defaults"]  # USD and JPY
+    assert order["currency"] == "total_money.currency"
+    # USD has cents and JPY none: each amount is read with its own currency's exponent, as the square preset does.
+    assert order["total"]["transform"] == {"minor_units": 2} and "total_money.amount" in order["total"]["jmespath"]
+    assert "money objects in minor units" in line_of(text, "total:")
+    assert "base_price_money.amount" in order["items"]["fields"]["price"]["jmespath"]
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert [(o["total"], o["currency"]) for o in orders] == [("60.50", "USD"), ("198.50", "USD"), ("1300", "JPY")]
+    assert [i["price"] for i in orders[0]["items"]] == ["18.00", "24.50"]
+    assert orders[2]["items"][0]["price"] == "650"
+    assert "totals far from" not in report
+
+
+def test_money_objects_in_one_currency_get_a_plain_minor_units(tmp_path, capsys):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "paid", "email": "a@example.com",
+         "amount_money": {"amount": 1999, "currency": "EUR"},
+         "lines": [{"sku": "A", "quantity": 1, "unit_price": {"amount": 1999, "currency": "EUR"}}]},
+        {"id": "2", "status": "paid", "email": "b@example.com",
+         "amount_money": {"amount": 500, "currency": "EUR"},
+         "lines": [{"sku": "B", "quantity": 2, "unit_price": {"amount": 250, "currency": "EUR"}}]},
+    ]))
+    text = draft(sample)
+    order = spec_of(text)["order"]
+    assert order["total"] == {"path": "amount_money.amount", "transform": "minor_units"}
+    assert order["items"]["fields"]["price"] == {"path": "unit_price.amount", "transform": "minor_units"}
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert [o["total"] for o in orders] == ["19.99", "5.00"] and orders[1]["items"][0]["price"] == "2.50"
+
+
+def test_an_ip_address_and_its_geoip_country_are_not_the_shipping_address(tmp_path):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "paid", "ip_address": "198.51.100.23", "geoip_country": "United States"},
+        {"id": "2", "status": "paid", "ip_address": "2001:db8::1", "geoip_country": "Canada"},
+    ]))
+    text = draft(sample)
+    assert "shipping_address" not in spec_of(text)["order"]
+    assert '#   ip_address   e.g. "198.51.100.23"' in text and "#   geoip_country" in text
+
+
+def test_a_list_of_shipping_addresses_gives_the_first_one(tmp_path, capsys):
+    sample = SAMPLES / "bigcommerce.json"
+    address = spec_of(draft(sample))["order"]["shipping_address"]
+    assert address["line1"] == "shipping_addresses[0].street_1"
+    assert address["postal_code"] == "shipping_addresses[0].zip"
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert orders[0]["shipping_address"]["postal_code"] == "78751"
+    assert orders[1]["shipping_address"] is None  # a link object {url, resource}, not the addresses
+    assert orders[2]["shipping_address"]["city"] == "London"
+
+
+def test_the_region_comes_from_numbers_without_a_country_code(tmp_path, capsys):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "paid", "phone": "512-555-0199", "country": "US"},
+        {"id": "2", "status": "paid", "phone": "+44 20 7946 0958", "country": "GB"},
+        {"id": "3", "status": "paid", "phone": "(555) 229-3326", "country": "GB"},  # an example number: still US
+    ]))
+    text = draft(sample)
+    assert spec_of(text)["defaults"]["region"] == "US"
+    _, orders, _ = check(tmp_path, sample, capsys)
+    assert [o["customer"]["phone"] for o in orders] == ["+15125550199", "+442079460958", "+15552293326"]
+
+
+def test_a_name_that_only_contains_a_synonym_and_ends_in_type_or_id_is_not_that_field():
+    order = spec_of(draft(SAMPLES / "magento.json"))["order"]
+    address = order["shipping_address"]
+    assert "line1" not in address  # not address_type ("shipping"); Magento's street is a list
+    assert address["postal_code"] == "extension_attributes.shipping_assignments[0].shipping.address.postcode"
+
+
+def test_magento_items_skip_child_rows_and_read_the_ordered_quantity(tmp_path, capsys):
+    sample = SAMPLES / "magento.json"
+    items = spec_of(draft(sample))["order"]["items"]
+    assert items["where"] == {"parent_item_id": {"present": False}, "parent_item": {"present": False}}
+    assert items["fields"]["quantity"] == "qty_ordered"
+    assert items["fields"]["product_id"] == "product_id"  # not item_id, the order line's own id
+    _, orders, _ = check(tmp_path, sample, capsys)
+    assert [(i["sku"], i["quantity"]) for i in orders[0]["items"]] == [("WS12-XS-Orange", 1), ("24-WG085", 2)]

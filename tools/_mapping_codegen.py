@@ -158,6 +158,7 @@ _RUNTIME: dict[str, Any] = {
     "_present": _present,
     "_to_text": tf.to_text,
     "_to_int": tf.to_int,
+    "_to_quantity": tf.to_quantity,
     "_to_decimal": tf.to_decimal,
     "_list_error": _list_error,
     "_unique": _unique,

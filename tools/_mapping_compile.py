@@ -30,7 +30,7 @@ _SCALAR_KINDS = {str: "text", int: "int", Decimal: "money"}
 
 
 def _kind_of(name: str, annotation: Any) -> tuple[str, type[BaseModel] | None]:
-    """('text'|'int'|'money'|'datetime'|'order_status'|'shipment_status'|'phone'|'email'|'currency'|'extra'
+    """('text'|'int'|'quantity'|'money'|'datetime'|'order_status'|'shipment_status'|'phone'|'email'|'currency'|'extra'
     |'object'|'list', submodel) for a schema field."""
     args = [a for a in get_args(annotation) if a is not type(None)]
     origin = get_origin(annotation)
@@ -51,6 +51,8 @@ def _kind_of(name: str, annotation: Any) -> tuple[str, type[BaseModel] | None]:
         return "email", None
     if name == "currency":
         return "currency", None
+    if name == "quantity" and base is int:
+        return "quantity", None
     if base is OrderStatus:
         return "order_status", None
     if base is ShipmentStatus:

@@ -103,6 +103,10 @@ def coercer(kind: str, key: str, env: Env) -> Callable[[Gen, str], None]:
         return lambda g, v: g.line(text_code(v))
     if kind == "int":
         return lambda g, v: g.line(f"if {v} is not None and {v}.__class__ is not int: {v} = _to_int({v})")
+    if kind == "quantity":
+        # An int that is not negative (the usual case) is kept without a call.
+        return lambda g, v: g.line(f"if {v} is not None and ({v}.__class__ is not int or {v} < 0): "
+                                   f"{v} = _to_quantity({v})")
     if kind == "money":
         return lambda g, v: g.line(f"if {v} is not None: {v} = _to_decimal({v})")
     if kind in ("datetime", "phone", "email"):

@@ -31,6 +31,14 @@ _THRESHOLD = 0.5
 _SHAPE_ONLY = {"email": 0.6, "currency": 0.55, "tracking": 0.55}
 """Kinds whose values are distinctive enough to place a field with an unrecognised name."""
 
+_COUNT_WORDS = {"qty", "quantity", "count", "num", "number", "items", "products", "units", "pieces", "pcs"}
+"""Words that make a name holding small whole numbers a count (`items_total`: 3 items), not an amount."""
+_QUALIFIERS = {"type", "id", "code", "count", "flag", "format"}
+"""Last words that make a name containing a field's synonym about something else: `address_type` is not an address."""
+_PART_WORDS = {"tax", "vat", "shipping", "freight", "postage", "handling", "discount", "coupon", "fee", "fees",
+               "refund", "refunded", "credit", "gift", "certificate", "wrapping", "tip", "weight"}
+"""Words naming a part of an order's amount (`total_tax`, `refunded_amount`) rather than what was paid."""
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Scoring
@@ -38,6 +46,8 @@ _SHAPE_ONLY = {"email": 0.6, "currency": 0.55, "tracking": 0.55}
 
 def _adjust(rule: _Rule, hint: _Hint, scope_group: str | None) -> tuple[float, str]:
     """A bonus when the path sits under the field's own entity, a penalty under another one's, and why not."""
+    if rule.group in _PEOPLE and hint.group == "device":
+        return -1.0, f"it is {hint.where} (the buyer's connection, not an address)"
     if rule.group in _PEOPLE and hint.group in _PEOPLE:
         if hint.group == rule.group:
             return (0.2 if hint.near else 0.1), ""
@@ -61,6 +71,8 @@ def _shape(kind: str, leaf: _Leaf) -> tuple[float, str]:
         return (0.2, "values are JSON text") if f("json") >= 0.8 else (0.0, "")
     if f("dict") + f("list") > 0:
         return -1.0, "values are objects or lists"
+    if f("ip") >= 0.5:
+        return -1.0, "values are IP addresses"
     if kind == "email":
         return (0.4, "values are email addresses") if f("email") >= 0.8 else (-0.8, "values are not emails")
     if kind == "phone":
@@ -74,6 +86,12 @@ def _shape(kind: str, leaf: _Leaf) -> tuple[float, str]:
     if kind == "money":
         if f("money") < 0.9 or f("date") >= 0.5:
             return -0.8, "values are not amounts"
+        if leaf.minor:
+            return 0.3, "values are {amount, currency} money objects in minor units (cents)"
+        if f("cents") >= 0.5:
+            return 0.3, "values are amounts with cents"
+        if f("count") >= 0.9 and _COUNT_WORDS & set(_tokens(leaf.keys[-1])):
+            return -0.8, "values are small whole numbers under a count's name: a number of items, not an amount"
         return 0.2, "values are amounts"
     if kind == "int":
         return (0.2, "values are whole numbers") if f("int") >= 0.9 else (-0.8, "values are not whole numbers")
@@ -100,6 +118,8 @@ def _shape(kind: str, leaf: _Leaf) -> tuple[float, str]:
         if f("email") >= 0.5 or f("date") >= 0.5:
             return -0.6, "values are not ids"
         return (0.1, "") if f("idlike") >= 0.9 else (0.0, "")
+    if kind in ("text", "person") and f("count") >= 0.9 and {"count", "qty", "quantity"} & set(_tokens(leaf.keys[-1])):
+        return -0.8, "values are counts"
     if kind == "carrier" and f("carriername") >= 0.5:
         return 0.3, "values are carrier names"
     if f("email") >= 0.5 or (kind == "person" and (f("phone") >= 0.5 or f("url") >= 0.5 or f("date") >= 0.5)):
@@ -116,13 +136,28 @@ class _Fit:
     """What held a well-named path back (its values, or the entity it sits under)."""
 
 
+def _name_tokens(leaf: _Leaf) -> list[str]:
+    """The words of an amount's name; a money object's amount is named by the object (`total_money.amount`)."""
+    if not leaf.minor:
+        return _tokens(leaf.keys[-1])
+    tokens = _tokens(leaf.keys[-2])
+    while len(tokens) > 1 and tokens[-1] in ("money", "amount", "set"):
+        tokens.pop()
+    return tokens
+
+
 def _score(leaf: _Leaf, rule: _Rule, scope_group: str | None) -> _Fit | None:
     """How well `leaf` fits `rule`'s field, or None when its name says nothing about it."""
     if rule.kind == "person" and _key(leaf.keys[-1]) in _FIRST_NAMES | _LAST_NAMES:
         return None  # half a name; pairs are joined in _assign
     hint = _hint(leaf.keys)
     own = rule.group is not None and rule.group in (hint.group, scope_group)
-    name_score, how = _match(_tokens(leaf.keys[-1]), rule.names, frozenset() if own else rule.strict)
+    tokens = _name_tokens(leaf) if rule.kind == "money" else _tokens(leaf.keys[-1])
+    name_score, how = _match(tokens, rule.names, frozenset() if own else rule.strict)
+    if how.startswith("contains") and tokens and tokens[-1] in _QUALIFIERS:
+        return None
+    if rule.kind == "money" and name_score > 0 and "".join(tokens) not in rule.names and _PART_WORDS & set(tokens):
+        name_score, how = name_score - 0.5, how + ", but names a part of the amount"
     shape, shape_why = _shape(rule.kind, leaf)
     if name_score <= 0:
         crossed = rule.group in _PEOPLE and hint.group in _PEOPLE and hint.group != rule.group
@@ -131,6 +166,8 @@ def _score(leaf: _Leaf, rule: _Rule, scope_group: str | None) -> _Fit | None:
         return None
     adjust, adjust_why = _adjust(rule, hint, scope_group)
     reason = f"name {how} ({rule.label} synonym)"
+    if rule.kind == "money" and leaf.minor:
+        reason = f"'{leaf.keys[-2]}' is a money object: its name {how} ({rule.label} synonym)"
     if hint.where and adjust > 0 and rule.group in _PEOPLE:
         reason += f", {hint.where}"
     if shape_why:
@@ -190,6 +227,11 @@ def _plan(model: str, node: _Node) -> _Scope:
             assert coll.node is not None
             each: Any = {"path": coll.path, "transform": "json"} if coll.json else coll.path
             scope.lists[list_field] = _List(each, reason, _plan(submodel, coll.node), flat=False)
+            children = _child_rows(coll) if submodel == "item" else []
+            if children:
+                scope.lists[list_field].where = {path: {"present": False} for path in children}
+                scope.lists[list_field].reason += ("; rows with a parent item (the options of a configurable or bundle"
+                                                   " product) are skipped: the shopper ordered the parent")
         elif model == "order":
             # No list of these in the record: the record's own fields may describe one item or one shipment.
             child = _Scope(submodel, node)
@@ -224,6 +266,19 @@ def _assign_lists(model: str, node: _Node) -> dict[str, tuple[_Coll, str]]:
     return chosen
 
 
+_PARENT_KEYS = {"parentitemid", "parentitem", "parentlineitemid"}
+
+
+def _child_rows(coll: _Coll) -> list[str]:
+    """Paths that only some elements of an item list have and that name a parent item (Magento's configurable and
+    bundle products: the parent row, then a child row per option at price 0)."""
+    assert coll.node is not None
+    counts = [(leaf.keys, leaf.path, len(leaf.rows)) for leaf in coll.node.leaves.values()]
+    counts += [(sub.keys, sub.path, len(sub.elements)) for sub in coll.node.colls.values()]  # `parent_item: {...}`
+    return [path for keys, path, count in counts
+            if len(keys) == 1 and _key(keys[0]) in _PARENT_KEYS and 0 < count < len(coll.elements)]
+
+
 def _best(node: _Node, rule: _Rule, model: str) -> float:
     scores = [fit.score for leaf in node.leaves.values() if (fit := _score(leaf, rule, _SCOPE_GROUP[model]))]
     return max(scores, default=0.0)
@@ -232,7 +287,7 @@ def _best(node: _Node, rule: _Rule, model: str) -> float:
 def _assign(node: _Node, targets: list[Target], scope_group: str | None) -> None:
     """Greedy: the best-scoring (field, path) pair first, each field and each path once; then paths that fill
     a chosen path's gaps (records that lack it) become its fallbacks."""
-    options: list[tuple[float, int, int, Target, tuple[_Leaf, ...], str]] = []
+    options: list[tuple[float, int, int, int, Target, tuple[_Leaf, ...], str]] = []
     leaves = list(node.leaves.values())
     for t_index, target in enumerate(targets):
         scope, name, rule = target
@@ -241,7 +296,7 @@ def _assign(node: _Node, targets: list[Target], scope_group: str | None) -> None
             if fit is None:
                 continue
             if fit.score >= _THRESHOLD:
-                options.append((-fit.score, t_index, l_index, target, (leaf,), fit.reason))
+                options.append((-fit.score, t_index, len(leaf.keys), l_index, target, (leaf,), fit.reason))
             elif fit.name_score >= 0.8 and fit.why_not and not leaf.note:
                 leaf.note = f"the name suggests {_field_name(scope, name)}, but {fit.why_not}"
         if rule.kind == "person":
@@ -253,15 +308,16 @@ def _assign(node: _Node, targets: list[Target], scope_group: str | None) -> None
                 score = 0.95 + adjust
                 if score >= _THRESHOLD:
                     why = "first and last name" + (f" {hint.where}" if hint.where else "") + ", joined"
-                    options.append((-score, t_index, -1, target, (first, last), why))
-    options.sort(key=lambda o: o[:3])
+                    options.append((-score, t_index, len(first.keys), -1, target, (first, last), why))
+    # Equal scores: the shallower path (`total_money` before `net_amounts.total_money`), then the first seen.
+    options.sort(key=lambda o: o[:4])
     used: set[str] = set()
-    for _, _, _, (scope, name, rule), picked, reason in options:
+    for _, _, _, _, (scope, name, rule), picked, reason in options:
         if name in scope.picks or any(leaf.path in used for leaf in picked):
             continue
         scope.picks[name] = _Pick(rule, picked, reason)
         used.update(leaf.path for leaf in picked)
-    for _, _, _, (scope, name, _rule), picked, reason in options:
+    for _, _, _, _, (scope, name, _rule), picked, reason in options:
         pick = scope.picks.get(name)
         leaf = picked[0]
         if pick is None or len(picked) > 1 or leaf.path in used or len(pick.leaves) > 1 or len(pick.fallbacks) >= 2:

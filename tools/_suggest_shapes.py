@@ -5,6 +5,7 @@ region, date style, the transform its values need).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections import Counter
@@ -16,7 +17,7 @@ from typing import Any
 import phonenumbers
 
 from tools import _transforms as tf
-from tools._suggest_vocab import _ALL_LISTS, _CJK, _match, _Rule, _tokens
+from tools._suggest_vocab import _ALL_LISTS, _CJK, _FIRST, _group_of, _key, _match, _Rule, _tokens
 from tools.carriers import canonical_carrier, detect_carrier
 
 _MAX_VALUES = 200
@@ -34,12 +35,21 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _IMAGE = re.compile(r"\.(jpe?g|png|gif|webp|avif|bmp|svg)(\?|$)|/images?/|img", re.IGNORECASE)
 _UNIX_TEXT = re.compile(r"\d{9,13}")
 _DATEISH = re.compile(r"\d{4}[-/.年]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|[A-Za-z]{3},? \d|\d{1,2} [A-Za-z]{3} \d{4}")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_IP_TEXT = re.compile(r"[\d.]{7,15}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+")
 _MINOR_WORDS = {"cent", "cents", "fen", "minor", "pence"}
+_MONEY_AMOUNTS = {"amount", "value", "amountcents", "cents", "units"}
+"""Names of the number in a money object ({amount: 6050, currency: "USD"})."""
+_MONEY_CURRENCIES = {"currency", "currencycode", "currencyiso"}
+"""Names of the currency code beside it."""
 _CURRENCIES = set("USD EUR GBP CNY JPY CAD AUD HKD TWD SGD KRW INR CHF SEK NOK DKK NZD MXN BRL ZAR RUB TRY PLN THB "
                   "MYR IDR PHP VND AED SAR ILS CZK HUF".split())
 # Regions tried for numbers without a country code, after the sample's own hints. Chinese numbering is tried
 # last because its fixed-line plan accepts almost any 0-prefixed number; its mobiles are valid nowhere else.
 _REGIONS = ("US", "GB", "CA", "AU", "DE", "FR", "IN", "JP", "SG", "HK", "TW", "CN")
+_NANP_TEXT = re.compile(r"\(?[2-9]\d{2}\)?[\s.-]?[2-9]\d{2}[\s.-]\d{4}")
+"""A North American number as it is written there, "(415) 555-0134" or "512-555-0199": US or Canadian even when it
+is one of the 555 numbers reserved for examples, which are valid nowhere else only by accident."""
 _REGION_CURRENCY = {"US": "USD", "CN": "CNY", "GB": "GBP", "CA": "CAD", "AU": "AUD", "JP": "JPY", "IN": "INR",
                     "DE": "EUR", "FR": "EUR", "IT": "EUR", "ES": "EUR", "NL": "EUR", "IE": "EUR", "HK": "HKD",
                     "SG": "SGD", "TW": "TWD", "KR": "KRW", "NZ": "NZD", "CH": "CHF"}
@@ -102,12 +112,16 @@ def _tags(value: Any) -> set[str]:
     if isinstance(value, int | float):
         tags = {"money", "idlike"}
         whole = isinstance(value, int) or value.is_integer()
+        if isinstance(value, float):
+            tags.add("cents")  # written with a decimal point, as amounts are and counts are not
         if whole:
             tags.add("whole")
             if 0 <= value <= 100000:
                 tags.add("int")
             if 0 <= value < 1000:
                 tags.add("short")
+                if isinstance(value, int):
+                    tags.add("count")
         unit = _unix_tag(float(value))
         if unit:
             tags |= {"date", unit}
@@ -118,7 +132,9 @@ def _tags(value: Any) -> set[str]:
     if not text:
         return set()
     tags = {"text"}
-    if _CJK.search(text):
+    if _KANA.search(text):
+        tags.add("kana")  # Japanese: its kanji are not Chinese content
+    elif _CJK.search(text):
         tags.add("cjk")
     if len(text) <= 40 and "@" not in text and "://" not in text:
         tags.add("short")
@@ -143,10 +159,14 @@ def _tags(value: Any) -> set[str]:
         amount = None
     if amount is not None:
         tags.add("money")
+        if "." in text:
+            tags.add("cents")
         if amount == amount.to_integral_value():
             tags.add("whole")
             if 0 <= amount <= 100000:
                 tags.add("int")
+            if 0 <= amount < 1000 and text.isdigit():
+                tags.add("count")
         if text[0] in _SYMBOLS:
             tags.add(f"symbol:{_SYMBOLS[text[0]]}")
     if re.fullmatch(r"[A-Z]{3}", text) or (len(text) == 3 and text.upper() in _CURRENCIES):
@@ -161,6 +181,12 @@ def _tags(value: Any) -> set[str]:
             tags |= {"tracking", f"carrier:{carrier.name}"}
     if len(text) <= 40 and canonical_carrier(text) is not None:
         tags.add("carriername")
+    if _IP_TEXT.fullmatch(text):
+        try:
+            ipaddress.ip_address(text)
+            tags.add("ip")
+        except ValueError:
+            pass
     return tags
 
 
@@ -183,6 +209,14 @@ class _Leaf:
     regions: tuple[str, ...] = _REGIONS
     """Regions to try for phone numbers without a country code, the sample's own hints first."""
     phone: tuple[str | None, str] | None = None
+    currency: _Leaf | None = None
+    """The currency code beside this amount in a money object ({amount: 6050, currency: "USD"})."""
+
+    @property
+    def minor(self) -> bool:
+        """An amount of a money object, in whole minor units (cents) as Square and Stripe write them."""
+        return self.currency is not None and bool(self.values) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in self.values)
 
     def add(self, row: int, value: Any) -> None:
         self.rows.add(row)
@@ -222,7 +256,9 @@ _PLAIN_KEY = re.compile(r"[^.\[\]\"']+")
 def _path(keys: Iterable[str]) -> str:
     out = ""
     for key in keys:
-        if _PLAIN_KEY.fullmatch(key) and key == key.strip() and key not in ("$", "@rows"):
+        if key == _FIRST:
+            out += key
+        elif _PLAIN_KEY.fullmatch(key) and key == key.strip() and key not in ("$", "@rows"):
             out += f".{key}" if out else key
         else:
             out += f'["{key}"]' if '"' not in key else f"['{key}']"
@@ -236,12 +272,19 @@ def _profile(elements: list[dict[str, Any]], label: str) -> _Node:
     for leaf in node.leaves.values():
         for value in leaf.values:
             leaf.tags.update(_tags(value))
+    currencies = {leaf.keys[:-1]: leaf for leaf in node.leaves.values()
+                  if _key(leaf.keys[-1]) in _MONEY_CURRENCIES and leaf.frac("currency") >= 0.8}
+    for leaf in node.leaves.values():
+        if len(leaf.keys) >= 2 and _key(leaf.keys[-1]) in _MONEY_AMOUNTS and leaf.frac("money") >= 0.9:
+            leaf.currency = currencies.get(leaf.keys[:-1])
     for coll in node.colls.values():
         coll.node = _profile(coll.elements, coll.label)
     return node
 
 
-def _walk(obj: dict[str, Any], keys: tuple[str, ...], node: _Node, label: str, row: int, depth: int) -> None:
+def _walk(obj: dict[str, Any], keys: tuple[str, ...], node: _Node, label: str, row: int, depth: int,
+          lists: bool = True) -> None:
+    """Profile one element's paths into `node`; with `lists` false, only its scalar and object paths."""
     for raw_key, value in obj.items():
         key = str(raw_key)
         ks = (*keys, key)
@@ -249,20 +292,26 @@ def _walk(obj: dict[str, Any], keys: tuple[str, ...], node: _Node, label: str, r
             continue  # no path syntax can name it
         if isinstance(value, dict):
             if value and _match(_tokens(key), _ALL_LISTS)[0] >= 0.8:
-                _coll(node, ks, label + ".".join(ks) + ".", False).elements.append(value)
+                if lists:
+                    _coll(node, ks, _label(ks, label) + ".", False).elements.append(value)
             else:
                 _leaf(node, ks, label).add(row, value)  # an object may be `extra` as a whole
                 if depth < 6:
-                    _walk(value, ks, node, label, row, depth + 1)
+                    _walk(value, ks, node, label, row, depth + 1, lists)
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             elements = [v for v in value if isinstance(v, dict)]
-            _coll(node, ks, label + ".".join(ks) + "[].", False).elements.extend(elements)
+            if lists:
+                _coll(node, ks, _label(ks, label) + "[].", False).elements.extend(elements)
+            if _group_of(key) == "shipping" and depth < 6:
+                # A list of addresses (BigCommerce `shipping_addresses`, Magento `shipping_assignments`): the
+                # order's address is the first one's, read as `shipping_addresses[0].zip`.
+                _walk(elements[0], (*ks, _FIRST), node, label, row, depth + 1, lists=False)
         else:
             leaf = _leaf(node, ks, label)
             if value is None or value == "" or value == []:
                 continue
             leaf.add(row, value)
-            if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            if lists and isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
                 _json_coll(node, ks, key, value, label)
 
 
@@ -279,13 +328,18 @@ def _json_coll(node: _Node, keys: tuple[str, ...], key: str, text: str, label: s
     else:
         return
     if elements:
-        _coll(node, keys, label + ".".join(keys) + "[].", True).elements.extend(elements)
+        _coll(node, keys, _label(keys, label) + "[].", True).elements.extend(elements)
+
+
+def _label(keys: tuple[str, ...], label: str) -> str:
+    """A path as `mapping check` names source fields (`shipping_addresses[].zip`), after the element's own label."""
+    return label + ".".join(keys).replace(f".{_FIRST}", "[]")
 
 
 def _leaf(node: _Node, keys: tuple[str, ...], label: str) -> _Leaf:
     path = _path(keys)
     if path not in node.leaves:
-        node.leaves[path] = _Leaf(keys, path, label + ".".join(keys))
+        node.leaves[path] = _Leaf(keys, path, _label(keys, label))
     return node.leaves[path]
 
 
@@ -350,6 +404,9 @@ def _phones(leaf: _Leaf) -> tuple[str | None, str]:
                 international[phonenumbers.region_code_for_country_code(code)] += 1
                 continue
             local += 1
+            if _NANP_TEXT.fullmatch(text):
+                valid[next((r for r in leaf.regions if r in ("US", "CA")), "US")] += 1
+                continue
             for region in leaf.regions:
                 number = phonenumbers.parse(text, region)
                 if phonenumbers.is_valid_number(number):
@@ -360,7 +417,9 @@ def _phones(leaf: _Leaf) -> tuple[str | None, str]:
         except phonenumbers.NumberParseException:
             continue
     international.pop("ZZ", None)  # an unknown country code
-    combined = international + valid
+    # The region is how numbers *without* a country code are read: those decide it; international ones only when
+    # there are no others.
+    combined = valid or international
     if not combined:
         leaf.phone = (None, "values look like phone numbers")
         return leaf.phone
@@ -376,6 +435,45 @@ def _phones(leaf: _Leaf) -> tuple[str | None, str]:
     return leaf.phone
 
 
+def _exponents(leaf: _Leaf) -> set[int]:
+    """The minor-unit exponents of the currencies beside a money object's amounts (2 for USD, 0 for JPY)."""
+    assert leaf.currency is not None
+    return {tf.currency_exponent(code) for code in _distinct(leaf.currency)}
+
+
+_JMES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _jmespath(keys: tuple[str, ...]) -> str:
+    """A path as a JMESPath expression: `total_money.amount`, `a."key with space"`, `list[0].x`."""
+    out = ""
+    for key in keys:
+        if key == _FIRST:
+            out += key
+            continue
+        name = key if _JMES_NAME.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+        out += f".{name}" if out else name
+    return out
+
+
+def _minor_jmespath(leaves: list[_Leaf]) -> list[str]:
+    """Lines of a JMESPath expression reading money objects' amounts in their own currency's minor units, for
+    `transform: {minor_units: 2}`: the amount is written with the power of ten its currency's exponent differs from
+    2 by ("1300E2" for JPY 1300), as the square preset does. The first present amount of `leaves` wins."""
+    by_exponent: dict[int, list[str]] = {}
+    for code, exponent in sorted(tf._EXPONENTS.items()):
+        by_exponent.setdefault(exponent, []).append(code)
+    lines: list[str] = []
+    for leaf in leaves:
+        assert leaf.currency is not None
+        amount, currency = _jmespath(leaf.keys), _jmespath(leaf.currency.keys)
+        lines += [f"{'|| ' if lines else ''}{amount} != `null` && join('', [to_string({amount}),",
+                  *(f"contains({by_exponent[exponent]!r}, {currency}) && 'E{2 - exponent}' ||"
+                    for exponent in sorted(by_exponent)),
+                  "''])"]
+    return [*lines, "|| `null`"]
+
+
 def _transform(rule: _Rule, leaf: _Leaf) -> tuple[Any, str]:
     """The transform a field needs for these values, and a note for its comment."""
     if rule.kind == "datetime":
@@ -387,6 +485,13 @@ def _transform(rule: _Rule, leaf: _Leaf) -> tuple[Any, str]:
         if fmt:
             return {"datetime": fmt}, "day/month order is a guess" if fmt.startswith(("%d/%m", "%m/%d")) else ""
     elif rule.kind == "money":
+        if leaf.minor:
+            exponents = _exponents(leaf)
+            if len(exponents) > 1:
+                return {"minor_units": 2}, ("its currencies have different minor units: each amount is read with "
+                                            "its own currency's, as the square preset does")
+            exponent = exponents.pop() if exponents else 2
+            return ("minor_units" if exponent == 2 else {"minor_units": exponent}), ""
         if _MINOR_WORDS & set(_tokens(leaf.keys[-1])):
             return "minor_units", "the name says minor units (cents/fen)"
         if leaf.values and all(isinstance(v, int) and not isinstance(v, bool) for v in leaf.values):

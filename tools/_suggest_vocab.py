@@ -24,6 +24,10 @@ def _tokens(name: str) -> list[str]:
     return [t.casefold() for t in _WORD.findall(name)]
 
 
+_FIRST = "[0]"
+"""A key step meaning the first element of a list: `shipping_addresses[0].zip`."""
+
+
 def _key(name: str) -> str:
     return "".join(_tokens(name))
 
@@ -96,7 +100,9 @@ _ORDER = {
                                     "收货人电话 收货人手机 收件人电话 收件人手机", "shipping",
                                     "phone mobile tel telephone phoneNumber"),
     "total": _rule("money", "order total", "total totalPrice payAmount realAmount orderAmount "
-                   "totalAmount:0.95 grandTotal orderTotal paymentAmount paidAmount actualAmount actualPay "
+                   "totalAmount:0.95 grandTotal baseGrandTotal:0.9 orderTotal totalIncTax totalInclTax "
+                   "totalInclVat totalWithTax totalPaid:0.95 amountPaid:0.9 totalExTax:0.75 totalExclTax:0.75 "
+                   "paymentAmount paidAmount actualAmount actualPay "
                    "realPay payment:0.6 amount:0.7 实付金额 订单金额 实付 总金额 支付金额 金额:0.8"),
     "currency": _rule("currency", "currency", "currency currencyCode orderCurrencyCode currencyType 币种 货币"),
     "payment_method": _rule("text", "payment method", "paymentMethod paymentMethodTitle payType payWay "
@@ -109,7 +115,8 @@ _ITEM_SKU = ("sku skuCode skuNo skuSn itemSku goodsCode goodsSn goodsNo productC
              "articleNumber outerId:0.7 barcode:0.6 商品编码 货号 SKU编码 商家编码 规格编码")
 _ITEM_NAME = ("name title goodsName productName itemName skuName goodsTitle productTitle itemTitle "
               "description:0.4 商品名称 商品名 品名 商品标题")
-_ITEM_QTY = "quantity qty num goodsNum count:0.9 buyNum itemNum skuNum number:0.6 购买数量 数量 件数"
+_ITEM_QTY = ("quantity qty qtyOrdered quantityOrdered orderedQty orderedQuantity num goodsNum count:0.9 buyNum itemNum "
+             "skuNum number:0.6 购买数量 数量 件数")
 _ITEM = {
     "sku": _rule("text", "SKU", _ITEM_SKU, "item", "barcode outerId"),
     "name": _rule("text", "product name", _ITEM_NAME, "item", "name description"),
@@ -120,7 +127,7 @@ _ITEM = {
                        "goodsImage productImage mainImage src:0.6 图片 商品图片", "item", "image img src"),
     "url": _rule("url", "product link", "url link productUrl detailUrl itemUrl goodsUrl permalink 链接 商品链接",
                  "item", "url link"),
-    "product_id": _rule("id", "product id", "productId goodsId itemId spuId skuId:0.8 uid:0.7 numIid "
+    "product_id": _rule("id", "product id", "productId goodsId itemId:0.9 spuId skuId:0.8 uid:0.7 numIid "
                         "variantId:0.6 商品ID", "item", "uid"),
 }
 _SHIPMENT_ITEM = {name: _ITEM[name] for name in ("sku", "name", "quantity")}
@@ -188,6 +195,8 @@ _HINTS = {
                  "delivery address receiving 收货 收件 收货人 收件人".split()},
     "item": {_key(w) for w in "goods product item sku 商品".split()},
     "shipment": {_key(w) for w in "express logistics tracking track waybill courier carrier 物流 快递".split()},
+    # The buyer's connection: `geoip_country` is where the IP address is, not where the parcel goes.
+    "device": {_key(w) for w in "ip geoip geo device browser userAgent".split()},
 }
 _PEOPLE = ("customer", "shipping")
 _FIRST_NAMES = {"firstname", "givenname", "fname", "first"}
@@ -287,7 +296,7 @@ class _Hint:
 
 def _hint(keys: tuple[str, ...]) -> _Hint:
     """The entity a path is about, from its nearest parent key, else from a prefix of its own name."""
-    parents = keys[:-1]
+    parents = tuple(key for key in keys[:-1] if key != _FIRST)
     for depth, key in enumerate(reversed(parents)):
         group = _group_of(key)
         if group:

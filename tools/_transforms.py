@@ -209,6 +209,15 @@ def to_int(value: Any) -> int | None:
     return int(amount)
 
 
+def to_quantity(value: Any) -> int | None:
+    """A count of units: a whole number that is not negative (zero stays: a line kept after its units were
+    removed). A negative count is an error rather than a number lookups would show."""
+    count = to_int(value)
+    if count is not None and count < 0:
+        raise ValueError(f"{count!r} is not a quantity")
+    return count
+
+
 def decode_json(value: Any) -> Any:
     """Decode a JSON string (merchants often nest JSON as text); other values pass through."""
     if not isinstance(value, str):

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.check import missing_minimum
+from tools.check import TOTAL_ABOVE, TOTAL_BELOW, far_total, missing_minimum
 from tools.errors import RecordError, SampleError
 from tools.files import Payload, jsonl_lines, read_payload
 from tools.mapping import Mapper
+from tools.schema import money_text
 from tools.store import OrderRow, OrderStore, order_row
 
 __all__ = ["BadRow", "ImportResult", "format_result", "import_file", "rejects_path_for"]
@@ -82,6 +83,10 @@ class ImportResult:
     """Orders given again replaced the stored ones whole (`replace`), rather than merging items."""
     conflicts: list[str] = field(default_factory=list)
     """Order numbers whose record names another customer than the stored (or earlier) one: replaced whole."""
+    far_totals: int = 0
+    """Orders imported with a total far from what their items add up to (see `tools.check.far_total`)."""
+    far_total_examples: list[str] = field(default_factory=list)
+    """The first few of them: "order 118: total 3, items 15.00"."""
 
     @property
     def exit_code(self) -> int:
@@ -154,6 +159,9 @@ class _Part:
     """Orders lacking one of the minimum fields (see `tools.check.missing_minimum`)."""
     missing: Counter[str] = field(default_factory=Counter)
     """How many orders lack each minimum field."""
+    far_totals: int = 0
+    """Orders whose total is far from what their items add up to."""
+    far_total_examples: list[str] = field(default_factory=list)
 
 
 class _NotUtf8(Exception):
@@ -210,6 +218,8 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
             if skip_invalid or not result.errors:  # after a bad row only checking goes on: it will roll back
                 batch.write(part.rows)
             result.incomplete += part.incomplete
+            result.far_totals += part.far_totals
+            result.far_total_examples += part.far_total_examples[:_EXAMPLES - len(result.far_total_examples)]
             lacking.update(part.missing)
             seen_records += part.records
             seen_lines += part.lines
@@ -238,6 +248,13 @@ def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None
         if lacking:
             part.incomplete += 1
             part.missing.update(lacking)
+        far = far_total(order)
+        if far is not None:
+            part.far_totals += 1
+            if len(part.far_total_examples) < _EXAMPLES:
+                total, items = far
+                part.far_total_examples.append(f"order {order.id}: total {money_text(total)}, "
+                                               f"items {money_text(items)}")
         try:
             part.rows.append(order_row(order))
         except ValueError:
@@ -253,6 +270,9 @@ def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None
                         for i in rows if i not in named)
     return part
 
+
+_EXAMPLES = 3
+"""Orders named in a warning that counts many."""
 
 _job: tuple[Mapper, list[Any], list[list[int]] | None] | None = None
 """Set only in a worker process, by its initializer."""
@@ -407,6 +427,8 @@ def format_result(result: ImportResult, as_json: bool) -> str:
         if result.incomplete and result.written:
             out["incomplete"] = result.incomplete
             out["missing"] = result.missing
+        if result.far_totals and result.written:
+            out["far_totals"] = result.far_totals
         return json.dumps(out, ensure_ascii=False)
     lines = [", ".join(f"{n} {name}" for name, n in counts.items())]
     if result.errors and not result.written:
@@ -430,6 +452,13 @@ def format_result(result: ImportResult, as_json: bool) -> str:
         lines.append(f"warning: {len(result.conflicts)} order number(s) name another customer than the order "
                      "stored or given earlier under the same number (as compared: no '#', upper case); each was "
                      f"replaced whole, not merged, so no customer sees another's items: {_first_ten(result.conflicts)}")
+    if result.far_totals and result.written:
+        more = result.far_totals - len(result.far_total_examples)
+        lines.append(f"warning: {result.far_totals} order(s) have a total far from what their items add up to "
+                     f"(under {TOTAL_BELOW:%} or over {TOTAL_ABOVE}x the items' price x quantity), as a total that "
+                     f"reads the wrong field or cents as units would: {'; '.join(result.far_total_examples)}"
+                     + (f" (+{more} more)" if more else "") + "; `order-assistant mapping check` on the file shows "
+                     "which")
     return "\n".join(lines)
 
 

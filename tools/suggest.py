@@ -3,6 +3,9 @@
 Every source field is scored against every canonical field by name (camelCase, snake_case and spaces normalised;
 English, pinyin-style vendor and a few Chinese synonyms) and by what its values look like (emails, phones, dates,
 tracking numbers, amounts, currency codes, short status labels); the best pairs win, each source path once.
+Amounts with cents beat small whole numbers under a count's name (`items_total`: 3 items); an `{amount, currency}`
+money object of whole numbers is read in minor units, per currency when the sample's currencies differ; the first
+of a list of shipping addresses is the order's address.
 The YAML is written line by line so that every guess carries a comment saying why, and it is compiled before it
 is returned, so a draft always loads. It is a first draft for `mapping check` to confirm, not an answer.
 """
@@ -25,7 +28,9 @@ from tools._suggest_shapes import (
     _REGION_CURRENCY,
     _REGIONS,
     _distinct,
+    _exponents,
     _Leaf,
+    _minor_jmespath,
     _Node,
     _path,
     _phones,
@@ -103,7 +108,9 @@ def _locate(payload: Payload, source: str) -> tuple[list[Any], str | None]:
 def _defaults(scope: _Scope, root: _Node) -> list[str]:
     """The `defaults:` lines: timezone, currency and region, each with why."""
     leaves = list(_all_leaves(root))
-    cjk = any(leaf.tags["cjk"] or _CJK.search(leaf.label) for leaf in leaves)
+    # Han text is Chinese content unless the sample also has kana: Japanese writes names in kanji alone.
+    cjk = any(leaf.tags["cjk"] or _CJK.search(leaf.label) for leaf in leaves) and not any(
+        leaf.tags["kana"] for leaf in leaves)
     region, region_why = None, ""
     for name in ("customer.phone", "shipping_address.phone"):
         pick = scope.picks.get(name)
@@ -134,7 +141,8 @@ def _defaults(scope: _Scope, root: _Node) -> list[str]:
     lines = ["defaults:", _line("  ", f"timezone: {zone}", zone_why)]
 
     currency_pick = scope.picks.get("currency")
-    codes = sorted({c.upper() for c in _distinct(currency_pick.leaves[0])}) if currency_pick else []
+    codes = sorted({c.upper() for leaf in (*currency_pick.leaves, *currency_pick.fallbacks) for c in _distinct(leaf)}
+                   ) if currency_pick else []
     if currency_pick and len(codes) == 1:
         lines.append(_line("  ", f"currency: {codes[0]}", "every order in the sample is in " + codes[0]))
     elif currency_pick:
@@ -220,12 +228,24 @@ def _line(pad: str, text: str, comment: str = "") -> str:
     return f"{pad}{text}   # {comment}" if comment else f"{pad}{text}"
 
 
+def _wrap(line: str, width: int) -> list[str]:
+    """A long line of a JMESPath expression broken after its list separators (", " never occurs in its literals)."""
+    parts: list[str] = []
+    while len(line) > width and (cut := line.rfind(", ", 0, width)) > 0:
+        parts.append(line[: cut + 1])
+        line = line[cut + 2 :]
+    return [*parts, line]
+
+
 def _spec(pick: _Pick) -> tuple[Any, str]:
     """The mapping value for a pick, and notes to add to its comment."""
     if len(pick.leaves) > 1:
         return {"join": [leaf.path for leaf in pick.leaves]}, ""
-    transform, note = _transform(pick.rule, pick.leaves[0])
-    path: Any = pick.path or pick.leaves[0].path
+    leaf = pick.leaves[0]
+    transform, note = _transform(pick.rule, leaf)
+    if pick.rule.kind == "money" and leaf.minor and len(_exponents(leaf)) > 1:
+        return {"jmespath": _minor_jmespath([leaf, *pick.fallbacks]), "transform": transform}, note
+    path: Any = pick.path or leaf.path
     if pick.transform is not None:
         transform = pick.transform
     if pick.fallbacks:
@@ -236,6 +256,12 @@ def _spec(pick: _Pick) -> tuple[Any, str]:
 def _render_pick(name: str, pick: _Pick, pad: str, out: list[str]) -> None:
     spec, note = _spec(pick)
     reason = pick.reason + (f"; {note}" if note else "")
+    if isinstance(spec, dict) and isinstance(spec.get("jmespath"), list):
+        out.append(_line(pad, f"{name}:", reason))
+        out.append(f"{pad}  jmespath: >-")  # folded: the lines are one expression, joined by spaces
+        out += [f"{pad}    {part}" for line in spec["jmespath"] for part in _wrap(line, 100)]
+        out.append(f"{pad}  transform: {_flow(spec['transform'])}")
+        return
     if pick.rule.kind not in ("status", "shipment_status"):
         out.append(_line(pad, f"{name}: {_flow(spec)}", reason))
         return
