@@ -246,7 +246,7 @@ def test_widget_order_context_is_a_hint_in_the_prompt_and_never_a_factor():
 def test_an_unreadable_field_in_the_widget_order_keeps_the_hint(caplog):
     agent = agent_with(None)
     with caplog.at_level("WARNING"):
-        conversation = agent.new_conversation(order_info={"uid": "#1042", "time": "2025/9/14 上午11:03"})
+        conversation = agent.new_conversation(order_info={"uid": "#1042", "time": "昨天上午11点03分"})
     assert conversation.order_hint == "#1042"
     assert "created_at" in caplog.text and "ignored" in caplog.text
     result = agent.respond(conversation, "where is it? jane@example.com")

@@ -135,7 +135,7 @@ def test_ask_with_a_verified_identity_and_widget_order_info():
     assert order["shipments"][0]["tracking_number"] in out["answer"]
 
 
-@pytest.mark.parametrize("info", ['{"uid":"1048","time":"2025/9/14 上午11:03"}',
+@pytest.mark.parametrize("info", ['{"uid":"1048","time":"昨天上午11点03分"}',
                                   '{"uid":"1048","goods":{"title":"x","quantity":"1件"}}',
                                   '{"orderUid":"1048","orderQuantity":"x"}'])
 def test_ask_with_an_unreadable_field_in_the_widget_order_keeps_its_number(info):

@@ -99,6 +99,11 @@ order:
         (1700000000, datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
         (1700000000123, datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)),
         ("1700000000", datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+        # Twelve-hour times as a Chinese locale writes them (naive: read in the mapping's zone, here UTC).
+        ("2025/9/14 上午11:03", datetime(2025, 9, 14, 11, 3, tzinfo=UTC)),
+        ("2025/9/14 下午1:03", datetime(2025, 9, 14, 13, 3, tzinfo=UTC)),
+        ("2025-05-27 凌晨12:30:05", datetime(2025, 5, 27, 0, 30, 5, tzinfo=UTC)),
+        ("2025/9/14 中午12:10", datetime(2025, 9, 14, 12, 10, tzinfo=UTC)),
     ],
 )
 def test_dates_in_every_documented_form(raw, expected):

@@ -150,7 +150,7 @@ def test_orders_that_cannot_be_mapped_are_sample_errors(value: Any, reason: str)
 @pytest.mark.parametrize(
     ("value", "logged"),
     [
-        ({"uid": "1048", "time": "2025/9/14 上午11:03"}, "created_at: '2025/9/14 上午11:03' is not a date"),
+        ({"uid": "1048", "time": "昨天上午11点03分"}, "created_at: '昨天上午11点03分' is not a date"),
         ({"uid": "1048", "goods": {"title": "x", "quantity": "1件"}}, "items[].quantity: '1件' is not a whole number"),
         ({"orderUid": "1048", "orderQuantity": "x"}, "items[].quantity: 'x' is not a whole number"),
         ([{"uid": "1048", "totalAmount": "lots"}, {"uid": "A2"}], "order 1: total: 'lots' is not an amount"),

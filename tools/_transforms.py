@@ -173,7 +173,20 @@ def _parse_text(text: str) -> datetime:
             return datetime.strptime(text, fmt)  # noqa: DTZ007 (made aware by the caller)
         except ValueError:
             continue
+    if (half := _HALF_DAY.search(text)) is not None:
+        # Chinese twelve-hour times, as a zh locale writes them: "2025/9/14 上午11:03" is 11:03 AM.
+        twelve = f"{text[: half.start()]} {text[half.end():]} {_HALF_DAY_SUFFIX[half.group()]}"
+        for fmt in _TWELVE_HOUR_FORMATS:
+            try:
+                return datetime.strptime(" ".join(twelve.split()), fmt)  # noqa: DTZ007 (made aware by the caller)
+            except ValueError:
+                continue
     raise ValueError(f"{text!r} is not a date this mapping can read (add a format)")
+
+
+_HALF_DAY_SUFFIX = {"上午": "AM", "早上": "AM", "凌晨": "AM", "中午": "PM", "下午": "PM", "晚上": "PM"}
+_HALF_DAY = re.compile("|".join(_HALF_DAY_SUFFIX))
+_TWELVE_HOUR_FORMATS = ("%Y/%m/%d %I:%M %p", "%Y-%m-%d %I:%M %p", "%Y/%m/%d %I:%M:%S %p", "%Y-%m-%d %I:%M:%S %p")
 
 
 def to_text(value: Any) -> str | None:
