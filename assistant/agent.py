@@ -196,19 +196,19 @@ class Agent:
         ctx = self._context(conversation, text)
         if self.llm is None:
             return self._offline(conversation, text, ctx, sink, fallback=False)
-        saved = (len(conversation.messages), len(conversation.tool_results), conversation.slots.model_copy(),
-                 conversation.session.model_copy(deep=True))
+        saved = (len(conversation.messages), len(conversation.tool_results), conversation.slots.model_copy())
         shown = _Shown(sink)
         try:
             return self._model_turn(conversation, text, ctx, shown if sink is not None else None)
         except (LLMError, StepLimitExceeded) as exc:
             log.warning("model failed, the offline responder answers this turn: %s", exc)
-            # The turn starts again from where it began: the offline responder reads the message afresh, and a
-            # lookup it repeats is not a second failed attempt.
+            # The turn starts again from where it began: the offline responder reads the message afresh. The
+            # session is kept: the failed attempts the model's lookups made still count (a model that fails on
+            # purpose, at the step limit say, must not reset them), and a lookup the offline responder repeats
+            # is no second attempt, since the same details count once.
             del conversation.messages[saved[0]:]
             del conversation.tool_results[saved[1]:]
             conversation.slots = saved[2]
-            conversation.session = saved[3]
             ctx = self._context(conversation, text)
             # Text the shopper already saw from the failed reply is replaced, not added to.
             return self._offline(conversation, text, ctx, shown.replacing() if sink is not None else None,

@@ -443,6 +443,18 @@ def test_a_failed_attempt_is_counted_once_when_the_model_fails_and_the_turn_is_a
     assert result.fallback is True and conversation.session.failed_attempts == 1
 
 
+def test_failed_attempts_the_model_made_still_count_when_it_then_fails():
+    """A model trying postal codes until the step limit falls back to the offline responder: the attempts stand,
+    so no number of turns lets it (or a shopper steering it) go past the lock."""
+    zips = [f"9410{i}" for i in range(4)]
+    model = ScriptedModel(*[call("lookup_orders", {"order_id": "1042", "postal_code": z}) for z in zips])
+    agent = agent_with(model, max_steps=3)
+    conversation = agent.new_conversation()
+    result = agent.respond(conversation, "order #1042, my zip is one of " + " ".join(zips))
+    assert result.fallback is True
+    assert conversation.session.failed_attempts == 3
+
+
 def test_a_replaced_answer_answers_the_shoppers_own_lookup_not_one_the_model_made_up():
     invented = "Order #1042 shipped with UPS, tracking 1Z999AA10123456785."
     model = ScriptedModel(call("lookup_orders", {"order_id": "1Z999AA10123456784", "postal_code": "$10.00"}),

@@ -404,3 +404,19 @@ def test_orders_with_a_total_far_from_their_items_are_imported_with_a_warning(tm
             "items' price x quantity)") in text
     assert "order T0: total 0.5, items 2; order T1: total 300, items 2;" in text and "T9" not in text
     assert json.loads(format_result(result, as_json=True))["far_totals"] == 2
+
+
+def test_an_email_only_record_and_a_phone_only_record_are_not_one_customer(tmp_path: Path, generic):
+    """Nothing shows the two are one shopper: the phone's owner must not see the email's owner's items."""
+    db = tmp_path / "orders.db"
+    import_file(db, _orders_file(tmp_path / "a.json", _order("1001", "alice@example.com", "SECRET")), generic)
+    bob = {**_order("#1001", "", "B-1"), "customer": {"phone": "+14155550177", "name": "Bob"}}
+    result = import_file(db, _orders_file(tmp_path / "b.json", bob), generic)
+    assert result.conflicts == ["1001"]
+    with OrderStore(db) as store:
+        assert [i.sku for i in store.find("order_id", "1001")[0].items] == ["B-1"]
+    # A record naming no customer at all (a status update) still merges.
+    update = {"id": "1001", "status": "shipped", "items": [{"sku": "B-2", "price": "1"}]}
+    assert import_file(db, _orders_file(tmp_path / "c.json", update), generic).conflicts == []
+    with OrderStore(db) as store:
+        assert [i.sku for i in store.find("order_id", "1001")[0].items] == ["B-1", "B-2"]

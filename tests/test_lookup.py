@@ -290,7 +290,31 @@ def test_a_phone_written_as_in_the_orders_own_country_confirms_that_order():
 
     found, _ = ask("1300", "0113 496 0000")
     assert found["result"] == "found" and found["orders"][0]["id"] == "#1300"
-    # A wrong number, and the same number for an order that does not exist, get one answer, and cost no attempt.
+    # A wrong number, and the same number for an order that does not exist or is not in the UK, get one answer,
+    # and each is a failed attempt like any wrong detail.
     for order_id, phone in (("1300", "0113 496 0001"), ("1399", "0113 496 0000"), ("1042", "0113 496 0000")):
         result, session = ask(order_id, phone)
-        assert result["result"] == "invalid_arguments" and session.failed_attempts == 0, (order_id, phone)
+        assert result["result"] == "no_match" and session.failed_attempts == 1, (order_id, phone)
+    # Too short to be a whole number anywhere: no detail, whatever the order number.
+    for order_id in ("1300", "1399"):
+        result, session = ask(order_id, "4960 00")
+        assert result["result"] == "invalid_arguments" and session.failed_attempts == 0
+
+
+def test_a_phone_of_ten_digits_is_also_read_in_the_orders_country():
+    """"06 12 34 56 78" is a possible US number (+10612345678) and a French mobile: the order in France decides."""
+    fr = order("#1014", "fr@example.com", "+33612345678", shipping_address={
+        "line1": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001", "country": "FR"})
+    ctx = LookupContext(ListSource([fr]), MerchantInfo(default_region="US"), PolicyConfig(), Session(),
+                        shopper_text="order 1014, my phone is 06 12 34 56 78")
+    result = TOOL.call(ctx, json.dumps({"order_id": "1014", "phone": "06 12 34 56 78"}))
+    assert result["result"] == "found"
+
+
+def test_a_phone_no_number_here_does_not_spare_the_other_details_from_counting():
+    """A wrong postal code with an unreadable phone is still a failed attempt: else trying postal codes beside a
+    foreign-looking phone would never lock."""
+    session = Session()
+    for i in range(6):
+        result, _ = run({"order_id": "1042", "postal_code": f"5540{i}", "phone": "0113 496 0000"}, session=session)
+    assert result["result"] == "locked" and session.failed_attempts == 5

@@ -191,9 +191,10 @@ def lookup_orders(
         return _signed_in(ctx)
     region = ctx.merchant.default_region
     phones = phone_readings(phone, region) if phone else []
-    unreadable = phone if phone and not phones else None
-    if unreadable and not (order_id or ref_id):
-        raise _incomplete_phone()
+    # A phone that is no number here may be one in an order's own country; with an order number it is tried there.
+    # Too short to be a whole number anywhere, or with no order number to try, it is no detail at all.
+    if phone and not phones and (not (order_id or ref_id) or len(re.sub(r"\D", "", phone)) < 8):
+        raise ToolArgumentError("the phone number is incomplete; ask for it with the country code")
     # Contact details verify an order only as the shopper wrote them (see LookupContext.shopper_text).
     email, postal_code = ctx.from_shopper("email", email), ctx.from_shopper("postal_code", postal_code)
     phones = [p for p in phones if ctx.from_shopper("phone", p)]
@@ -203,22 +204,18 @@ def lookup_orders(
                        ask_for=["order_id", "email"])
     try:
         if order_id or ref_id:
-            return _by_order_number(ctx, order_id, ref_id, email, phones, postal_code, unreadable)
+            return _by_order_number(ctx, order_id, ref_id, email, phones, postal_code, phone)
         return _by_contact(ctx, email, phones)
     except SourceError as exc:
         log.warning("order source failed: %s", exc)
         return _result("unavailable", f"{exc.shopper_message} {HANDOFF}", handoff=True)
 
 
-def _incomplete_phone() -> ToolArgumentError:
-    return ToolArgumentError("the phone number is incomplete; ask for it with the country code")
-
-
 def _by_order_number(
     ctx: LookupContext, order_id: str | None, ref_id: str | None, email: str | None, phones: list[str],
-    postal_code: str | None, unreadable_phone: str | None = None,
+    postal_code: str | None, typed_phone: str | None = None,
 ) -> dict[str, Any]:
-    """`unreadable_phone`: a typed phone that reads as no number in the merchant's region, tried in each
+    """`phones`: the typed phone's readings in the merchant's region; `typed_phone` as written, also read in each
     candidate order's own country."""
     if order_id:
         wanted = normalise_order_id(order_id)
@@ -238,23 +235,22 @@ def _by_order_number(
             if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted
         ]
     region = ctx.merchant.default_region
-    factors = bool(email or phones or postal_code)
+    # A phone that is no number in the merchant's region is still a detail the shopper gave (when they wrote it).
+    written = typed_phone if typed_phone and not phones and ctx.from_shopper("phone", typed_phone) else None
+    factors = bool(email or phones or written or postal_code)
     verified = [
         o for o in candidates
         if _identity_matches(o, ctx)
         or matches_email(o, email)
-        or any(matches_phone(o, p, region) for p in phones + _abroad(ctx, o, unreadable_phone))
+        or any(matches_phone(o, p, region) for p in phones + _abroad(ctx, o, typed_phone))
         or matches_postal_code(o, postal_code)
     ]
     if verified:
         return _found(verified, Disclosure.FULL, ctx)
-    if unreadable_phone:
-        # Unreadable in the merchant's region and matching no order's own country: the same answer whether or not
-        # an order has this number.
-        raise _incomplete_phone()
     if factors:
         # Not found and found-but-not-matching are the same answer, and both count as a failed attempt.
-        details = json.dumps([wanted, (email or "").strip().casefold(), sorted(phones),
+        phone_given = sorted(phones) or re.sub(r"\D", "", written or "")
+        details = json.dumps([wanted, (email or "").strip().casefold(), phone_given,
                               re.sub(r"[\s-]", "", postal_code or "").upper()])
         return _failed(ctx, details)
     if ctx.policy.verification == "order_number":

@@ -134,12 +134,15 @@ def _contacts(order: Order) -> tuple[str | None, set[str]]:
 
 
 def other_customer(stored: Order, incoming: Order) -> bool:
-    """Whether the two records name different customers: emails that differ, or, where either lacks an email,
-    phones that share nothing. Such records are two orders under one number, not one order sent again."""
+    """Whether the two records may be of different customers: both name one, and not by the same email or a
+    shared phone (one with only an email and one with only a phone cannot be told to be the same). Such records are
+    two orders under one number, not one order sent again. A record naming no customer (a status update) is not."""
     (email, phones), (new_email, new_phones) = _contacts(stored), _contacts(incoming)
+    if not (email or phones) or not (new_email or new_phones):
+        return False
     if email and new_email:
         return email != new_email
-    return bool(phones and new_phones and not phones & new_phones)
+    return not phones & new_phones
 
 
 def merge_orders(stored: Order, incoming: Order) -> Order:
