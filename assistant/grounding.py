@@ -619,6 +619,33 @@ def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
     return text[i:j], text[j:j + 1] in ("?", "？")
 
 
+# Where a clause divides into parts with their own verbs: "it hasn't shipped yet, so it won't be delivered today",
+# "it hasn't shipped but will arrive tomorrow" (the negation is not about the arrival).
+_PART_BREAK = re.compile(r"(?<![a-z])(?:but|and|so|though|although|while|whereas)(?![a-z])|[:：](?!\d)|—"
+                         r"|但是|但|不过|可是|而且|并且", re.IGNORECASE)
+# A negated part states no date: "it won't arrive today", "no new update today", "今天不会送达", "今天还不会到".
+# ("No later than tomorrow" is a date; 不过, 不久, 未来 are no negations.)
+_NEGATED = re.compile(r"(?<![a-z])(?:not|no|never|nothing|none)(?![a-z])(?!\s+(?:later|sooner|earlier)\s+than)"
+                      r"|(?<=[a-z])n['’]t(?![a-z])|不(?!过|久|断|用|必|便)|没|未(?!来)", re.IGNORECASE)
+
+
+def _part(text: str, start: int, end: int) -> str:
+    """The part of the clause around text[start:end] between conjunctions and colons (`_PART_BREAK`)."""
+    i = start
+    while i > 0 and text[i - 1] not in _CLAUSE_END:
+        i -= 1
+    j = end
+    while j < len(text) and text[j] not in _CLAUSE_END:
+        j += 1
+    for match in _PART_BREAK.finditer(text, i, j):
+        if match.end() <= start:
+            i = match.end()
+        elif match.start() >= end:
+            j = match.start()
+            break
+    return text[i:j]
+
+
 def _sentence_at(text: str, index: int) -> str:
     for match in _SENTENCE.finditer(text):
         if match.start() <= index < match.end():
@@ -638,8 +665,8 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
                 scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
-        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
-            continue  # "if it hasn't arrived by tomorrow"
+        if _CONDITION.search(_clause(scan.text, *match.span())[0]) or _NEGATED.search(_part(scan.text, *match.span())):
+            continue  # "if it hasn't arrived by tomorrow", "it won't arrive today"
         word = re.sub(r"\s+", " ", match.group().casefold())
         day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
         if day not in facts.result_dates:

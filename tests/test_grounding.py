@@ -275,7 +275,8 @@ def test_correction_message_lists_each_claim_once(facts: Facts) -> None:
     ("今天或明天到达。", ["今天", "明天"]),
     ("Order #1042 will arrive tomorrow.", ["tomorrow"]),
     ("It shipped yesterday.", []),  # Nov 24: the shipment's date
-    ("It's not out for delivery today.", ["today"]),
+    ("It's out for delivery today.", ["today"]),
+    ("It's not out for delivery today.", []),  # negated: no date stated (QA round 6)
 ])
 def test_today_and_tomorrow_about_the_package_are_dates(facts: Facts, answer: str, claimed: list[str]) -> None:
     assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
@@ -479,3 +480,34 @@ def test_expected_tomorrow_in_chinese_is_a_date() -> None:
 ])
 def test_clock_times_about_the_package_must_be_result_times(order_id: str, answer: str, claimed: list[str]) -> None:
     assert [c.text for c in check(answer, demo_facts(order_id)) if c.kind == "time"] == claimed
+
+
+# -- QA round 6: correct answers that were flagged, each with a twin that states something false -----------------
+
+
+def date_claims(order_id: str, answer: str) -> list[str]:
+    return [c.text for c in check(answer, demo_facts(order_id)) if c.kind == "date"]
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1126: UPS estimates Sunday Nov 29; nothing happened today. #1167: estimate tomorrow, Nov 26.
+    ("#1126", "It won't arrive today; the estimated delivery is Sunday, Nov 29.", []),
+    ("#1126", "It will arrive today; the estimated delivery is Sunday, Nov 29.", ["today"]),
+    ("#1126", "It won't arrive today; the estimated delivery is Monday, Nov 30.", ["Monday, Nov 30"]),
+    ("#1126", "There's no new tracking update today, but UPS still expects to deliver it on Nov 29.", []),
+    ("#1126", "There's a new tracking update today, and UPS still expects to deliver it on Nov 29.", ["today"]),
+    ("#1126", "It's not out for delivery today. UPS estimates delivery on Sunday, November 29.", []),
+    ("#1126", "It's out for delivery today. UPS estimates delivery on Sunday, November 29.", ["today"]),
+    ("#1126", "今天不会送达，预计11月29日（周日）送达。", []),
+    ("#1126", "今天送达，预计11月29日（周日）送达。", ["今天"]),
+    ("#1167", "It hasn't shipped yet, so it won't be delivered today. The estimated delivery is tomorrow, Nov 26.",
+     []),
+    ("#1167", "It hasn't shipped yet, but it will be delivered today.", ["today"]),  # the negation is not on "today"
+    ("#1167", "预计明天送达，今天还不会到。", []),
+    ("#1167", "预计今天送达，明天还不会到。", ["今天"]),
+    ("#1048", "Unfortunately it wasn't delivered yesterday or today; the last scan was Nov 16 in Denver.", []),
+    ("#1048", "It was delivered yesterday; the last scan was Nov 16 in Denver.", ["yesterday"]),
+    ("#1048", "It should arrive no later than tomorrow.", ["tomorrow"]),
+])
+def test_a_negated_relative_day_states_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
