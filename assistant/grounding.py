@@ -628,6 +628,16 @@ _PART_BREAK = re.compile(r"(?<![a-z])(?:but|and|so|though|although|while|whereas
 _NEGATED = re.compile(r"(?<![a-z])(?:not|no|never|nothing|none)(?![a-z])(?!\s+(?:later|sooner|earlier)\s+than)"
                       r"|(?<=[a-z])n['’]t(?![a-z])|不(?!过|久|断|用|必|便)|没|未(?!来)", re.IGNORECASE)
 
+# What the shopper or we may do ("you can contact FedEx today", "they'll get back to you within 1 business day",
+# "您今天可以联系顺丰") is not about the package. The carrier is no actor here: "FedEx will call you today" is a claim.
+_SOMEONES_ACTION = re.compile(
+    r"(?<![a-z])(?:you|i|we|they|our\s+(?:support\s+|customer\s+service\s+)?team|support)(?:['’](?:ll|d|re|ve))?"
+    r"\s+(?:[a-z'’]+\s+){0,3}?(?:contact|call|phone|reach|e-?mail|message|text|ask|chat|check|follow\s+up"
+    r"|get\s+(?:back|in\s+touch)|hear|reply|respond|write|update|let\s+\w+\s+know|look\s+into|track)(?![a-z])"
+    r"|(?:您|你|我们|我|请|客服)(?!的)[^，。,;；]{0,6}?(?:联系|致电|咨询|询问|拨打|查询|回复|跟进|核实)",
+    re.IGNORECASE,
+)
+
 
 def _part(text: str, start: int, end: int) -> str:
     """The part of the clause around text[start:end] between conjunctions and colons (`_PART_BREAK`)."""
@@ -665,8 +675,11 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
                 scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
-        if _CONDITION.search(_clause(scan.text, *match.span())[0]) or _NEGATED.search(_part(scan.text, *match.span())):
-            continue  # "if it hasn't arrived by tomorrow", "it won't arrive today"
+        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
+            continue  # "if it hasn't arrived by tomorrow"
+        part = _part(scan.text, *match.span())
+        if _NEGATED.search(part) or _SOMEONES_ACTION.search(part):
+            continue  # "it won't arrive today", "you can contact FedEx today about the delivery"
         word = re.sub(r"\s+", " ", match.group().casefold())
         day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
         if day not in facts.result_dates:

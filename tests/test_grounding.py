@@ -511,3 +511,19 @@ def date_claims(order_id: str, answer: str) -> list[str]:
 ])
 def test_a_negated_relative_day_states_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
     assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # What the shopper (or we) may do today is no date of the package; #1048 has nothing dated today.
+    ("#1048", "You can also contact FedEx today about the delivery using tracking number 796725218999.", []),
+    ("#1048", "FedEx will contact you today about the delivery using tracking number 796725218999.", ["today"]),
+    ("#1048", "You can also contact FedEx today; it will be delivered today.", ["today"]),
+    ("#1048", "You can pick it up today.", ["today"]),
+    ("#1048", "We'll update you tomorrow about the delivery.", []),
+    # #1055 is with SF Express, in transit.
+    ("#1055", "如有疑问，您今天可以联系顺丰了解派送情况。", []),
+    ("#1055", "顺丰今天会联系您派送。", ["今天"]),
+    ("#1055", "您的包裹今天派送，请联系顺丰。", ["今天"]),
+])
+def test_the_shoppers_own_action_today_is_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
