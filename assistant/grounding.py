@@ -598,6 +598,13 @@ _DELIVERY_WEEKDAY = re.compile(
     r"(?!\s*(?:-|–|—|~|to\b|through\b|thru\b))",  # "Monday to Friday": delivery days, not a date
     re.IGNORECASE,
 )
+# "It was supposed to arrive on Tuesday", "was due Tuesday", "should have arrived Tuesday": a day that has passed.
+_PAST_DUE = re.compile(
+    r"(?<![a-z])(?:was|were|had\s+been)\s+(?:originally\s+|first\s+)?"
+    r"(?:supposed|expected|due|scheduled|meant|estimated|slated|set|going)(?![a-z])"
+    r"|(?<![a-z])(?:should|would|could|must)(?:\s+have|['’]ve)\s+(?:been\s+)?(?:arrived|delivered|come)(?![a-z])",
+    re.IGNORECASE,
+)
 _NEGATION = re.compile(r"(?:not|n't|never|no longer|yet to|未|没|尚|不)\W*\w*\W*$", re.IGNORECASE)
 # A clause that states a condition ("once it has shipped", "if it is returned to sender", "如果…") claims nothing.
 _CONDITION = re.compile(r"(?<![a-z])(?:once|if|when|whenever|after|until|unless|as soon as|in case|whether)(?![a-z])"
@@ -724,8 +731,14 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
         verb = match.group("verb").casefold()
         future = not verb.endswith("ed") or verb == "expected" or re.search(
             r"(?<![a-z])(?:will|'ll|should|be|expected|estimated|due|going to)(?![a-z])", clause, re.IGNORECASE)
-        # A coming delivery is due within two weeks; one that happened may be any day the results give.
-        near = [today + timedelta(days=k) for k in range(14)] if future else sorted(facts.result_dates)
+        # A coming delivery is due within two weeks, a missed one was due within the last two; one that happened
+        # may be any day the results give.
+        if _PAST_DUE.search(clause):
+            near = [today - timedelta(days=k) for k in range(14)]
+        elif future:
+            near = [today + timedelta(days=k) for k in range(14)]
+        else:
+            near = sorted(facts.result_dates)
         if not any(d in facts.result_dates and d.weekday() == weekday for d in near):
             scan.claim("date", *match.span("wd"))
 

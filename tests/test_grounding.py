@@ -527,3 +527,20 @@ def test_a_negated_relative_day_states_no_date(order_id: str, answer: str, claim
 ])
 def test_the_shoppers_own_action_today_is_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
     assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1079 was estimated for Tuesday Nov 24 (yesterday) and is still in transit: a missed delivery day looks back.
+    ("#1079", "It was supposed to arrive on Tuesday, but it's still in transit.", []),
+    ("#1079", "It was supposed to arrive on Monday, but it's still in transit.", ["Monday"]),
+    ("#1079", "It was expected on Tuesday, but it's still in transit.", []),
+    ("#1079", "It was due Tuesday; it's now a day late.", []),
+    ("#1079", "It was due Thursday; it's now a day late.", ["Thursday"]),
+    ("#1079", "It should have arrived Tuesday.", []),
+    ("#1079", "It is expected on Tuesday.", ["Tuesday"]),  # the coming Tuesday, Dec 1
+    # #1126 is estimated for the coming Sunday, Nov 29: no Sunday of the last two weeks is in its results.
+    ("#1126", "It is expected on Sunday.", []),
+    ("#1126", "It was supposed to arrive on Sunday, but it's still in transit.", ["Sunday"]),
+])
+def test_a_missed_delivery_weekday_is_a_past_date(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
