@@ -707,6 +707,9 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
             continue
         if _CONDITION.search(_clause(scan.text, *match.span())[0]):
             continue
+        part = _part(scan.text, *match.span())
+        if _NEGATED.search(part) or _SOMEONES_ACTION.search(part):
+            continue  # "they'll get back to you about the delivery within 1 business day"
         if match.group("week"):
             monday = today - timedelta(days=today.weekday())
             first = monday + timedelta(days=7) if match.group("week").casefold() == "next" else today
@@ -726,8 +729,8 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
         weekday = _weekday(match.group("wd"))
         clause, _ = _clause(scan.text, *match.span())
         scan.blank([match.span("wd")])
-        if _CONDITION.search(clause):
-            continue  # "if it hasn't arrived by Friday"
+        if _CONDITION.search(clause) or _NEGATED.search(_part(scan.text, *match.span())):
+            continue  # "if it hasn't arrived by Friday", "FedEx doesn't deliver on Sunday"
         verb = match.group("verb").casefold()
         future = not verb.endswith("ed") or verb == "expected" or re.search(
             r"(?<![a-z])(?:will|'ll|should|be|expected|estimated|due|going to)(?![a-z])", clause, re.IGNORECASE)

@@ -544,3 +544,18 @@ def test_the_shoppers_own_action_today_is_no_date(order_id: str, answer: str, cl
 ])
 def test_a_missed_delivery_weekday_is_a_past_date(order_id: str, answer: str, claimed: list[str]) -> None:
     assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # Not about this package: what a carrier never does, and when our team replies. #1048 has no estimate.
+    ("#1048", "Just so you know, FedEx doesn't deliver on Sunday.", []),
+    ("#1048", "Just so you know, FedEx will deliver it on Sunday.", ["Sunday"]),
+    ("#1048", "FedEx doesn't deliver on Sunday, so expect it Monday.", ["Monday"]),
+    ("#1048", "I've passed this to our team, and they'll get back to you about the delivery within 1 business day.",
+     []),
+    ("#1048", "I've passed this to our team, and it will be delivered within 1 business day.",
+     ["within 1 business day"]),
+    ("#1048", "FedEx will get back to you about the delivery within 1 business day.", ["within 1 business day"]),
+])
+def test_general_statements_and_our_replies_are_no_dates(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
