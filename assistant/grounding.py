@@ -682,8 +682,9 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
                 scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
-        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
-            continue  # "if it hasn't arrived by tomorrow"
+        clause, question = _clause(scan.text, *match.span())
+        if question or _CONDITION.search(clause):
+            continue  # "did it arrive today?", "if it hasn't arrived by tomorrow"
         part = _part(scan.text, *match.span())
         if _NEGATED.search(part) or _SOMEONES_ACTION.search(part):
             continue  # "it won't arrive today", "you can contact FedEx today about the delivery"
@@ -705,7 +706,8 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
     for match in _SPAN.finditer(scan.text):
         if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
             continue
-        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
+        clause, question = _clause(scan.text, *match.span())
+        if question or _CONDITION.search(clause):
             continue
         part = _part(scan.text, *match.span())
         if _NEGATED.search(part) or _SOMEONES_ACTION.search(part):
@@ -727,9 +729,9 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
             scan.claim("date", *match.span())
     for match in _DELIVERY_WEEKDAY.finditer(scan.text):
         weekday = _weekday(match.group("wd"))
-        clause, _ = _clause(scan.text, *match.span())
+        clause, question = _clause(scan.text, *match.span())
         scan.blank([match.span("wd")])
-        if _CONDITION.search(clause) or _NEGATED.search(_part(scan.text, *match.span())):
+        if question or _CONDITION.search(clause) or _NEGATED.search(_part(scan.text, *match.span())):
             continue  # "if it hasn't arrived by Friday", "FedEx doesn't deliver on Sunday"
         verb = match.group("verb").casefold()
         future = not verb.endswith("ed") or verb == "expected" or re.search(

@@ -559,3 +559,16 @@ def test_a_missed_delivery_weekday_is_a_past_date(order_id: str, answer: str, cl
 ])
 def test_general_statements_and_our_replies_are_no_dates(order_id: str, answer: str, claimed: list[str]) -> None:
     assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # A question states nothing (QA round 5 notes); #1048 has nothing dated today or tomorrow.
+    ("Did it arrive today?", []),
+    ("Will it arrive tomorrow? I can check again then.", []),
+    ("今天到了吗？", []),
+    ("Should it arrive in 2 days?", []),
+    ("It arrives tomorrow, right?", ["tomorrow"]),  # the question is "right?"; the clause before it is a statement
+    ("It arrives tomorrow. Anything else?", ["tomorrow"]),
+])
+def test_a_relative_day_in_a_question_is_no_date(answer: str, claimed: list[str]) -> None:
+    assert date_claims("#1048", answer) == claimed
