@@ -631,10 +631,12 @@ def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
 _PART_BREAK = re.compile(r"(?<![a-z])(?:but|and|so|though|although|while|whereas)(?![a-z])|[:：](?!\d)|—"
                          r"|但是|但|不过|可是|而且|并且", re.IGNORECASE)
 # A negated part states no date: "it won't arrive today", "no new update today", "今天不会送达", "今天还不会到".
-# ("No later than tomorrow" is a date; 不过, 不久, 未来 are no negations.)
+# ("No later than tomorrow" is a date; 不过, 不久, 未来 are no negations.) In English the negation comes before the
+# day, or as a verb after it ("today isn't possible"): "arrives tomorrow with no signature needed" is a date.
 _NEGATED = re.compile(r"(?<![a-z])(?:not|no|never|nothing|none)(?![a-z])(?!\s+(?:later|sooner|earlier)\s+than)"
                       r"|(?<=[a-z])n['’]t(?![a-z])|不(?!过|久|断|用|必|便)|没|未(?!来)", re.IGNORECASE)
-
+_NEGATED_VERB = re.compile(r"(?<=[a-z])n['’]t(?![a-z])|(?<![a-z])(?:is|are|was|were|will|would|does|did|can|could"
+                           r"|has|have)\s+not(?![a-z])", re.IGNORECASE)
 # What the shopper or we may do ("you can contact FedEx today", "they'll get back to you within 1 business day",
 # "您今天可以联系顺丰") is not about the package. The carrier is no actor here: "FedEx will call you today" is a claim.
 _SOMEONES_ACTION = re.compile(
@@ -646,8 +648,8 @@ _SOMEONES_ACTION = re.compile(
 )
 
 
-def _part(text: str, start: int, end: int) -> str:
-    """The part of the clause around text[start:end] between conjunctions and colons (`_PART_BREAK`)."""
+def _part(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the part of the clause around text[start:end] starts and ends: the clause cut at `_PART_BREAK`."""
     i = start
     while i > 0 and text[i - 1] not in _CLAUSE_END:
         i -= 1
@@ -660,7 +662,18 @@ def _part(text: str, start: int, end: int) -> str:
         elif match.start() >= end:
             j = match.start()
             break
-    return text[i:j]
+    return i, j
+
+
+def _not_about_the_package(text: str, start: int, end: int) -> bool:
+    """Whether the part of its clause that text[start:end] is in is negated ("FedEx doesn't deliver on Sunday") or
+    says what the shopper or we may do ("you can contact FedEx today about the delivery")."""
+    i, j = _part(text, start, end)
+    if _SOMEONES_ACTION.search(text, i, j):
+        return True
+    if not text[start:end].isascii():
+        return bool(_NEGATED.search(text, i, j))
+    return bool(_NEGATED.search(text, i, start) or _NEGATED_VERB.search(text, end, j))
 
 
 def _sentence_at(text: str, index: int) -> str:
@@ -685,8 +698,7 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
         clause, question = _clause(scan.text, *match.span())
         if question or _CONDITION.search(clause):
             continue  # "did it arrive today?", "if it hasn't arrived by tomorrow"
-        part = _part(scan.text, *match.span())
-        if _NEGATED.search(part) or _SOMEONES_ACTION.search(part):
+        if _not_about_the_package(scan.text, *match.span()):
             continue  # "it won't arrive today", "you can contact FedEx today about the delivery"
         word = re.sub(r"\s+", " ", match.group().casefold())
         day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
@@ -709,8 +721,7 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
         clause, question = _clause(scan.text, *match.span())
         if question or _CONDITION.search(clause):
             continue
-        part = _part(scan.text, *match.span())
-        if _NEGATED.search(part) or _SOMEONES_ACTION.search(part):
+        if _not_about_the_package(scan.text, *match.span()):
             continue  # "they'll get back to you about the delivery within 1 business day"
         if match.group("week"):
             monday = today - timedelta(days=today.weekday())
@@ -731,7 +742,7 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
         weekday = _weekday(match.group("wd"))
         clause, question = _clause(scan.text, *match.span())
         scan.blank([match.span("wd")])
-        if question or _CONDITION.search(clause) or _NEGATED.search(_part(scan.text, *match.span())):
+        if question or _CONDITION.search(clause) or _not_about_the_package(scan.text, *match.span()):
             continue  # "if it hasn't arrived by Friday", "FedEx doesn't deliver on Sunday"
         verb = match.group("verb").casefold()
         future = not verb.endswith("ed") or verb == "expected" or re.search(

@@ -508,6 +508,13 @@ def date_claims(order_id: str, answer: str) -> list[str]:
     ("#1048", "Unfortunately it wasn't delivered yesterday or today; the last scan was Nov 16 in Denver.", []),
     ("#1048", "It was delivered yesterday; the last scan was Nov 16 in Denver.", ["yesterday"]),
     ("#1048", "It should arrive no later than tomorrow.", ["tomorrow"]),
+    # In English a negation after the day counts only as a verb: "with no signature" does not negate the arrival.
+    ("#1048", "Today it won't arrive.", []),
+    ("#1048", "Delivery today isn't possible.", []),
+    ("#1048", "It arrives tomorrow with no signature needed.", ["tomorrow"]),
+    ("#1048", "It will be delivered within 2 days with no signature required.", ["within 2 days"]),
+    ("#1048", "No worries — it will arrive tomorrow.", ["tomorrow"]),
+    ("#1048", "不是今天送达。", []),
 ])
 def test_a_negated_relative_day_states_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
     assert date_claims(order_id, answer) == claimed
