@@ -14,8 +14,12 @@ Choices that are not obvious:
 - Marketplace names that double as carrier aliases ("Amazon", "JD"/"京东") and the generic word 邮政 are not read
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
+  A delivery weekday is one of the next two weeks, or of the last two when it was missed ("was due Tuesday").
 - "Today", "tomorrow" and "yesterday" (今天, 明天, 昨天) in a sentence about the package are dates: "arriving
-  tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing.
+  tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing; nor do they (or
+  "in 2 days", "arrives Monday") when negated ("it won't arrive today", "FedEx doesn't deliver on Sunday"), in a
+  question, or about what the shopper or we may do ("you can contact FedEx today"). A negated date is not checked
+  against the results, so "it wasn't delivered today" passes even for a parcel delivered today.
 - Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
   delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give.
 - "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), and "Delivered" as a label
