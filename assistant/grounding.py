@@ -14,8 +14,12 @@ Choices that are not obvious:
 - Marketplace names that double as carrier aliases ("Amazon", "JD"/"京东") and the generic word 邮政 are not read
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
+  A delivery weekday is one of the next two weeks, or of the last two when it was missed ("was due Tuesday").
 - "Today", "tomorrow" and "yesterday" (今天, 明天, 昨天) in a sentence about the package are dates: "arriving
-  tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing.
+  tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing; nor do they (or
+  "in 2 days", "arrives Monday") when negated ("it won't arrive today", "FedEx doesn't deliver on Sunday"), in a
+  question, or about what the shopper or we may do ("you can contact FedEx today"). A negated date is not checked
+  against the results, so "it wasn't delivered today" passes even for a parcel delivered today.
 - Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
   delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give.
 - "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), and "Delivered" as a label
@@ -598,6 +602,13 @@ _DELIVERY_WEEKDAY = re.compile(
     r"(?!\s*(?:-|–|—|~|to\b|through\b|thru\b))",  # "Monday to Friday": delivery days, not a date
     re.IGNORECASE,
 )
+# "It was supposed to arrive on Tuesday", "was due Tuesday", "should have arrived Tuesday": a day that has passed.
+_PAST_DUE = re.compile(
+    r"(?<![a-z])(?:was|were|had\s+been)\s+(?:originally\s+|first\s+)?"
+    r"(?:supposed|expected|due|scheduled|meant|estimated|slated|set|going)(?![a-z])"
+    r"|(?<![a-z])(?:should|would|could|must)(?:\s+have|['’]ve)\s+(?:been\s+)?(?:arrived|delivered|come)(?![a-z])",
+    re.IGNORECASE,
+)
 _NEGATION = re.compile(r"(?:not|n't|never|no longer|yet to|未|没|尚|不)\W*\w*\W*$", re.IGNORECASE)
 # A clause that states a condition ("once it has shipped", "if it is returned to sender", "如果…") claims nothing.
 _CONDITION = re.compile(r"(?<![a-z])(?:once|if|when|whenever|after|until|unless|as soon as|in case|whether)(?![a-z])"
@@ -619,6 +630,56 @@ def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
     return text[i:j], text[j:j + 1] in ("?", "？")
 
 
+# Where a clause divides into parts with their own verbs: "it hasn't shipped yet, so it won't be delivered today",
+# "it hasn't shipped but will arrive tomorrow" (the negation is not about the arrival).
+_PART_BREAK = re.compile(r"(?<![a-z])(?:but|and|so|though|although|while|whereas)(?![a-z])|[:：](?!\d)|—"
+                         r"|但是|但|不过|可是|而且|并且", re.IGNORECASE)
+# A negated part states no date: "it won't arrive today", "no new update today", "今天不会送达", "今天还不会到".
+# ("No later than tomorrow" is a date; 不过, 不久, 未来 are no negations.) In English the negation comes before the
+# day, or as a verb after it ("today isn't possible"): "arrives tomorrow with no signature needed" is a date.
+_NEGATED = re.compile(r"(?<![a-z])(?:not|no|never|nothing|none)(?![a-z])(?!\s+(?:later|sooner|earlier)\s+than)"
+                      r"|(?<=[a-z])n['’]t(?![a-z])|不(?!过|久|断|用|必|便)|没|未(?!来)", re.IGNORECASE)
+_NEGATED_VERB = re.compile(r"(?<=[a-z])n['’]t(?![a-z])|(?<![a-z])(?:is|are|was|were|will|would|does|did|can|could"
+                           r"|has|have)\s+not(?![a-z])", re.IGNORECASE)
+# What the shopper or we may do ("you can contact FedEx today", "they'll get back to you within 1 business day",
+# "您今天可以联系顺丰") is not about the package. The carrier is no actor here: "FedEx will call you today" is a claim.
+_SOMEONES_ACTION = re.compile(
+    r"(?<![a-z])(?:you|i|we|they|our\s+(?:support\s+|customer\s+service\s+)?team|support)(?:['’](?:ll|d|re|ve))?"
+    r"\s+(?:[a-z'’]+\s+){0,3}?(?:contact|call|phone|reach|e-?mail|message|text|ask|chat|check|follow\s+up"
+    r"|get\s+(?:back|in\s+touch)|hear|reply|respond|write|update|let\s+\w+\s+know|look\s+into|track)(?![a-z])"
+    r"|(?:您|你|我们|我|请|客服)(?!的)[^，。,;；]{0,6}?(?:联系|致电|咨询|询问|拨打|查询|回复|跟进|核实)",
+    re.IGNORECASE,
+)
+
+
+def _part(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the part of the clause around text[start:end] starts and ends: the clause cut at `_PART_BREAK`."""
+    i = start
+    while i > 0 and text[i - 1] not in _CLAUSE_END:
+        i -= 1
+    j = end
+    while j < len(text) and text[j] not in _CLAUSE_END:
+        j += 1
+    for match in _PART_BREAK.finditer(text, i, j):
+        if match.end() <= start:
+            i = match.end()
+        elif match.start() >= end:
+            j = match.start()
+            break
+    return i, j
+
+
+def _not_about_the_package(text: str, start: int, end: int) -> bool:
+    """Whether the part of its clause that text[start:end] is in is negated ("FedEx doesn't deliver on Sunday") or
+    says what the shopper or we may do ("you can contact FedEx today about the delivery")."""
+    i, j = _part(text, start, end)
+    if _SOMEONES_ACTION.search(text, i, j):
+        return True
+    if not text[start:end].isascii():
+        return bool(_NEGATED.search(text, i, j))
+    return bool(_NEGATED.search(text, i, start) or _NEGATED_VERB.search(text, end, j))
+
+
 def _sentence_at(text: str, index: int) -> str:
     for match in _SENTENCE.finditer(text):
         if match.start() <= index < match.end():
@@ -638,8 +699,11 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
                 scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
-        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
-            continue  # "if it hasn't arrived by tomorrow"
+        clause, question = _clause(scan.text, *match.span())
+        if question or _CONDITION.search(clause):
+            continue  # "did it arrive today?", "if it hasn't arrived by tomorrow"
+        if _not_about_the_package(scan.text, *match.span()):
+            continue  # "it won't arrive today", "you can contact FedEx today about the delivery"
         word = re.sub(r"\s+", " ", match.group().casefold())
         day = facts.today + timedelta(days=_RELATIVE_OFFSET[word])
         if day not in facts.result_dates:
@@ -658,8 +722,11 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
     for match in _SPAN.finditer(scan.text):
         if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
             continue
-        if _CONDITION.search(_clause(scan.text, *match.span())[0]):
+        clause, question = _clause(scan.text, *match.span())
+        if question or _CONDITION.search(clause):
             continue
+        if _not_about_the_package(scan.text, *match.span()):
+            continue  # "they'll get back to you about the delivery within 1 business day"
         if match.group("week"):
             monday = today - timedelta(days=today.weekday())
             first = monday + timedelta(days=7) if match.group("week").casefold() == "next" else today
@@ -677,15 +744,21 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
             scan.claim("date", *match.span())
     for match in _DELIVERY_WEEKDAY.finditer(scan.text):
         weekday = _weekday(match.group("wd"))
-        clause, _ = _clause(scan.text, *match.span())
+        clause, question = _clause(scan.text, *match.span())
         scan.blank([match.span("wd")])
-        if _CONDITION.search(clause):
-            continue  # "if it hasn't arrived by Friday"
+        if question or _CONDITION.search(clause) or _not_about_the_package(scan.text, *match.span()):
+            continue  # "if it hasn't arrived by Friday", "FedEx doesn't deliver on Sunday"
         verb = match.group("verb").casefold()
         future = not verb.endswith("ed") or verb == "expected" or re.search(
             r"(?<![a-z])(?:will|'ll|should|be|expected|estimated|due|going to)(?![a-z])", clause, re.IGNORECASE)
-        # A coming delivery is due within two weeks; one that happened may be any day the results give.
-        near = [today + timedelta(days=k) for k in range(14)] if future else sorted(facts.result_dates)
+        # A coming delivery is due within two weeks, a missed one was due within the last two; one that happened
+        # may be any day the results give.
+        if _PAST_DUE.search(clause):
+            near = [today - timedelta(days=k) for k in range(14)]
+        elif future:
+            near = [today + timedelta(days=k) for k in range(14)]
+        else:
+            near = sorted(facts.result_dates)
         if not any(d in facts.result_dates and d.weekday() == weekday for d in near):
             scan.claim("date", *match.span("wd"))
 

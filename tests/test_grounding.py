@@ -275,7 +275,8 @@ def test_correction_message_lists_each_claim_once(facts: Facts) -> None:
     ("今天或明天到达。", ["今天", "明天"]),
     ("Order #1042 will arrive tomorrow.", ["tomorrow"]),
     ("It shipped yesterday.", []),  # Nov 24: the shipment's date
-    ("It's not out for delivery today.", ["today"]),
+    ("It's out for delivery today.", ["today"]),
+    ("It's not out for delivery today.", []),  # negated: no date stated (QA round 6)
 ])
 def test_today_and_tomorrow_about_the_package_are_dates(facts: Facts, answer: str, claimed: list[str]) -> None:
     assert [c.text for c in check(answer, facts) if c.kind == "date"] == claimed
@@ -479,3 +480,102 @@ def test_expected_tomorrow_in_chinese_is_a_date() -> None:
 ])
 def test_clock_times_about_the_package_must_be_result_times(order_id: str, answer: str, claimed: list[str]) -> None:
     assert [c.text for c in check(answer, demo_facts(order_id)) if c.kind == "time"] == claimed
+
+
+# -- QA round 6: correct answers that were flagged, each with a twin that states something false -----------------
+
+
+def date_claims(order_id: str, answer: str) -> list[str]:
+    return [c.text for c in check(answer, demo_facts(order_id)) if c.kind == "date"]
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1126: UPS estimates Sunday Nov 29; nothing happened today. #1167: estimate tomorrow, Nov 26.
+    ("#1126", "It won't arrive today; the estimated delivery is Sunday, Nov 29.", []),
+    ("#1126", "It will arrive today; the estimated delivery is Sunday, Nov 29.", ["today"]),
+    ("#1126", "It won't arrive today; the estimated delivery is Monday, Nov 30.", ["Monday, Nov 30"]),
+    ("#1126", "There's no new tracking update today, but UPS still expects to deliver it on Nov 29.", []),
+    ("#1126", "There's a new tracking update today, and UPS still expects to deliver it on Nov 29.", ["today"]),
+    ("#1126", "It's not out for delivery today. UPS estimates delivery on Sunday, November 29.", []),
+    ("#1126", "It's out for delivery today. UPS estimates delivery on Sunday, November 29.", ["today"]),
+    ("#1126", "今天不会送达，预计11月29日（周日）送达。", []),
+    ("#1126", "今天送达，预计11月29日（周日）送达。", ["今天"]),
+    ("#1167", "It hasn't shipped yet, so it won't be delivered today. The estimated delivery is tomorrow, Nov 26.",
+     []),
+    ("#1167", "It hasn't shipped yet, but it will be delivered today.", ["today"]),  # the negation is not on "today"
+    ("#1167", "预计明天送达，今天还不会到。", []),
+    ("#1167", "预计今天送达，明天还不会到。", ["今天"]),
+    ("#1048", "Unfortunately it wasn't delivered yesterday or today; the last scan was Nov 16 in Denver.", []),
+    ("#1048", "It was delivered yesterday; the last scan was Nov 16 in Denver.", ["yesterday"]),
+    ("#1048", "It should arrive no later than tomorrow.", ["tomorrow"]),
+    # In English a negation after the day counts only as a verb: "with no signature" does not negate the arrival.
+    ("#1048", "Today it won't arrive.", []),
+    ("#1048", "Delivery today isn't possible.", []),
+    ("#1048", "It arrives tomorrow with no signature needed.", ["tomorrow"]),
+    ("#1048", "It will be delivered within 2 days with no signature required.", ["within 2 days"]),
+    ("#1048", "No worries — it will arrive tomorrow.", ["tomorrow"]),
+    ("#1048", "不是今天送达。", []),
+])
+def test_a_negated_relative_day_states_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # What the shopper (or we) may do today is no date of the package; #1048 has nothing dated today.
+    ("#1048", "You can also contact FedEx today about the delivery using tracking number 796725218999.", []),
+    ("#1048", "FedEx will contact you today about the delivery using tracking number 796725218999.", ["today"]),
+    ("#1048", "You can also contact FedEx today; it will be delivered today.", ["today"]),
+    ("#1048", "You can pick it up today.", ["today"]),
+    ("#1048", "We'll update you tomorrow about the delivery.", []),
+    # #1055 is with SF Express, in transit.
+    ("#1055", "如有疑问，您今天可以联系顺丰了解派送情况。", []),
+    ("#1055", "顺丰今天会联系您派送。", ["今天"]),
+    ("#1055", "您的包裹今天派送，请联系顺丰。", ["今天"]),
+])
+def test_the_shoppers_own_action_today_is_no_date(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1079 was estimated for Tuesday Nov 24 (yesterday) and is still in transit: a missed delivery day looks back.
+    ("#1079", "It was supposed to arrive on Tuesday, but it's still in transit.", []),
+    ("#1079", "It was supposed to arrive on Monday, but it's still in transit.", ["Monday"]),
+    ("#1079", "It was expected on Tuesday, but it's still in transit.", []),
+    ("#1079", "It was due Tuesday; it's now a day late.", []),
+    ("#1079", "It was due Thursday; it's now a day late.", ["Thursday"]),
+    ("#1079", "It should have arrived Tuesday.", []),
+    ("#1079", "It is expected on Tuesday.", ["Tuesday"]),  # the coming Tuesday, Dec 1
+    # #1126 is estimated for the coming Sunday, Nov 29: no Sunday of the last two weeks is in its results.
+    ("#1126", "It is expected on Sunday.", []),
+    ("#1126", "It was supposed to arrive on Sunday, but it's still in transit.", ["Sunday"]),
+])
+def test_a_missed_delivery_weekday_is_a_past_date(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # Not about this package: what a carrier never does, and when our team replies. #1048 has no estimate.
+    ("#1048", "Just so you know, FedEx doesn't deliver on Sunday.", []),
+    ("#1048", "Just so you know, FedEx will deliver it on Sunday.", ["Sunday"]),
+    ("#1048", "FedEx doesn't deliver on Sunday, so expect it Monday.", ["Monday"]),
+    ("#1048", "I've passed this to our team, and they'll get back to you about the delivery within 1 business day.",
+     []),
+    ("#1048", "I've passed this to our team, and it will be delivered within 1 business day.",
+     ["within 1 business day"]),
+    ("#1048", "FedEx will get back to you about the delivery within 1 business day.", ["within 1 business day"]),
+])
+def test_general_statements_and_our_replies_are_no_dates(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert date_claims(order_id, answer) == claimed
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # A question states nothing (QA round 5 notes); #1048 has nothing dated today or tomorrow.
+    ("Did it arrive today?", []),
+    ("Will it arrive tomorrow? I can check again then.", []),
+    ("今天到了吗？", []),
+    ("Should it arrive in 2 days?", []),
+    ("It arrives tomorrow, right?", ["tomorrow"]),  # the question is "right?"; the clause before it is a statement
+    ("It arrives tomorrow. Anything else?", ["tomorrow"]),
+])
+def test_a_relative_day_in_a_question_is_no_date(answer: str, claimed: list[str]) -> None:
+    assert date_claims("#1048", answer) == claimed
