@@ -76,6 +76,11 @@ def currency_meanings(label: str) -> tuple[str, ...]:
     return _CURRENCY_LABELS.get(text, (text,))
 
 
+def is_currency_label(text: str) -> bool:
+    """Whether `text` is a currency's sign or name from the table above rather than a code."""
+    return text.strip().upper() in _CURRENCY_LABELS
+
+
 def _ambiguous(value: str, meanings: tuple[str, ...]) -> str:
     return f"{value.strip()!r} can be {', '.join(meanings[:-1])} or {meanings[-1]}"
 
