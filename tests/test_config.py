@@ -60,6 +60,11 @@ def test_a_good_config_loads(tmp_path: Path) -> None:
     assert config.base_dir == tmp_path.resolve()
 
 
+def test_a_currency_label_naming_one_currency_is_its_code(tmp_path: Path) -> None:
+    for label, code in (("RMB", "CNY"), ("EURO", "EUR"), ("'€'", "EUR")):
+        assert load_config(write(tmp_path, f"merchant: {{currency: {label}}}")).merchant.currency == code
+
+
 def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""))
     assert config.source.type == "store"
@@ -80,7 +85,8 @@ def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
         ("merchant: {timezone: Mars/Olympus_Mons}", "merchant.timezone: unknown timezone 'Mars/Olympus_Mons'"),
         ("merchant: {default_region: USA}", "merchant.default_region: 'USA' is not an ISO 3166 region"),
         ("merchant: {default_region: XX}", "merchant.default_region: 'XX' is not an ISO 3166 region"),
-        ("merchant: {currency: EURO}", "merchant.currency: 'EURO' is not an ISO 4217 currency code"),
+        ("merchant: {currency: EUROPE}", "merchant.currency: 'EUROPE' is not an ISO 4217 currency code"),
+        ("merchant: {currency: kr}", "merchant.currency: 'kr' can be SEK, NOK, DKK or ISK: write its ISO 4217 code"),
         ("merchant: {currency: EUX}", "merchant.currency: 'EUX' is not an ISO 4217 currency code"),
         ("source: {type: http, url: ftp://x.co/orders}", "source.url: expected an http:// or https:// URL"),
         ("source: {type: http}", "source.url: missing"),

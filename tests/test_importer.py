@@ -162,6 +162,31 @@ def test_grouped_rows_of_a_rejected_order_are_all_rejected(tmp_path: Path, rows_
     assert len(result.rejects_path.read_text().splitlines()) == 3
 
 
+def test_a_chinese_export_writing_the_yuan_as_a_sign_imports_under_a_cny_default(tmp_path: Path):
+    mapping = tmp_path / "cn.yaml"
+    mapping.write_text("defaults: {timezone: Asia/Shanghai, currency: CNY, region: CN}\n"
+                       "order: {id: 订单号, status: {path: 状态, map: {已发货: shipped, 待发货: processing}},\n"
+                       "        customer: {phone: 手机}, total: 实付金额, currency: 币种,\n"
+                       "        items: {each: $, fields: {name: 商品, quantity: 数量, price: 单价}}}\n",
+                       encoding="utf-8")
+    file = tmp_path / "订单.csv"
+    file.write_text("订单号,状态,手机,商品,数量,单价,实付金额,币种\n"
+                    "SO-1,已发货,13800138000,茶杯,1,59.00,59.00,¥\n"
+                    "SO-2,待发货,13900139000,茶壶,2,100.00,200.00,￥\n"
+                    "SO-3,待发货,13700137000,茶叶,1,88.00,88.00,人民币\n", encoding="utf-8")
+    result = import_file(tmp_path / "orders.db", file, load_mapping(mapping))
+    assert counts(result) == (3, 0, 0, 0) and result.errors == []
+    with OrderStore(tmp_path / "orders.db") as store:
+        assert [(o.currency, str(o.total)) for o in (store.find("order_id", n)[0] for n in ("SO-1", "SO-2", "SO-3"))
+                ] == [("CNY", "59.00"), ("CNY", "200.00"), ("CNY", "88.00")]
+    # The same export under a mapping with no default currency is refused whole, each "¥" row named.
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace(" currency: CNY,", ""), encoding="utf-8")
+    refused = import_file(tmp_path / "other.db", file, load_mapping(mapping))
+    assert not refused.written and [(b.where, b.field) for b in refused.errors] == [("line 2", "currency"),
+                                                                                   ("line 3", "currency")]
+    assert "'¥' can be JPY or CNY: set the mapping's default currency" in refused.errors[0].reason
+
+
 def test_unreadable_files_raise_sample_errors(tmp_path: Path, generic):
     with pytest.raises(SampleError, match="no such file"):
         import_file(tmp_path / "orders.db", tmp_path / "missing.jsonl", generic)

@@ -326,16 +326,72 @@ def test_bad_currency_and_region_defaults_are_errors_at_their_key(defaults, mess
         load_mapping_text(f"defaults: {defaults}\norder: {{id: id}}\n", "m.yaml")
 
 
-def test_currencies_must_be_iso_4217_codes_and_rmb_is_read_as_cny():
-    m = mapper("defaults: {currency: rmb}\norder: {id: id, currency: cur}\n")
-    result = m.map_records([{"id": "1", "cur": "eur"}, {"id": "2", "cur": " RMB "}, {"id": "3"},
-                            {"id": "4", "cur": "ABC"}, {"id": "5", "cur": "¥"}, {"id": "6", "cur": "hrk"}])
+def test_currencies_are_iso_4217_codes_and_a_label_naming_one_currency_is_read_as_it():
+    m = mapper("order: {id: id, currency: cur}\n")
+    labels = ["eur", "hrk", "€", "£", "US$", "usd$", "HK$", "C$", "ca$", "A$", "AU$", "NZ$", "S$", "NT$", "R$", "₹",
+              "₩", "₽", "₺", "Euro", "EUROS", "CNH", " RMB ", "元", "人民币"]
+    result = m.map_records([{"id": str(i), "cur": label} for i, label in enumerate(labels)])
+    assert result.errors == []
     # HRK left ISO 4217 in 2023, but a Croatian shop's old orders carry it.
-    assert [o.currency for o in result.orders] == ["EUR", "CNY", "CNY", "HRK"]
+    assert [o.currency for o in result.orders] == [
+        "EUR", "HRK", "EUR", "GBP", "USD", "USD", "HKD", "CAD", "CAD", "AUD", "AUD", "NZD", "SGD", "TWD", "BRL", "INR",
+        "KRW", "RUB", "TRY", "EUR", "EUR", "CNY", "CNY", "CNY", "CNY"]
+
+
+@pytest.mark.parametrize(("default", "override", "sign", "code"), [
+    ("CNY", None, "¥", "CNY"),
+    ("JPY", None, "￥", "JPY"),
+    ("CNY", "JPY", "¥", "JPY"),  # the merchant's currency overrides the mapping's
+    ("CAD", None, "$", "CAD"),
+    ("MXN", None, " $ ", "MXN"),
+    ("SEK", None, "kr", "SEK"),
+    ("DKK", None, "KR", "DKK"),
+])
+def test_a_shared_sign_is_the_default_currency_when_it_can_be(default, override, sign, code):
+    m = mapper(f"defaults: {{currency: {default}}}\norder: {{id: id, currency: cur}}\n", currency=override)
+    assert m.map_one({"id": "1", "cur": sign}).currency == code
+
+
+def test_a_shared_sign_without_a_default_it_can_be_is_an_error_at_its_record_and_field():
+    records = [{"id": "1", "cur": "USD"}, {"id": "2", "cur": "¥"}, {"id": "3", "cur": "$"}, {"id": "4", "cur": "kr"},
+               {"id": "5", "cur": "ABC"}]
+    result = mapper("order: {id: id, currency: cur}\n").map_records(records)
+    assert [o.id for o in result.orders] == ["1"]
+    fix = "set the mapping's default currency, or map the field to a code"
     assert [(e.record, e.field, e.reason) for e in result.errors] == [
-        (3, "currency", "'ABC' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
-        (4, "currency", "'¥' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
+        (1, "currency", f"'¥' can be JPY or CNY: {fix}"),
+        (2, "currency", f"'$' can be USD, CAD, AUD, NZD, SGD, HKD, TWD, MXN, ARS, CLP or COP: {fix}"),
+        (3, "currency", f"'kr' can be SEK, NOK, DKK or ISK: {fix}"),
+        (4, "currency", "'ABC' is not an ISO 4217 currency code (such as USD, EUR or CNY)"),
     ]
+    # A default the sign cannot mean: the field has to say which currency.
+    result = mapper("defaults: {currency: EUR}\norder: {id: id, currency: cur}\n").map_records(records)
+    assert [(e.record, e.field, e.reason) for e in result.errors][0] == (
+        1, "currency", "'¥' can be JPY or CNY, not EUR (the default currency): map the field to a code")
+    # A `map` on the field is read before the sign is.
+    m = mapper("order: {id: id, currency: {path: cur, map: {'¥': JPY}}}\n")
+    assert m.map_one({"id": "1", "cur": "¥"}).currency == "JPY"
+
+
+def test_default_currencies_are_codes_or_labels_naming_one_currency():
+    assert mapper("defaults: {currency: rmb}\norder: {id: id}\n").map_one({"id": "1"}).currency == "CNY"
+    assert mapper("defaults: {currency: €}\norder: {id: id}\n").map_one({"id": "1"}).currency == "EUR"
+    assert mapper("order: {id: id}\n", currency="hkd").map_one({"id": "1"}).currency == "HKD"
+    with pytest.raises(MappingError, match=r"defaults\.currency: '¥' can be JPY or CNY: write its ISO 4217 code"):
+        load_mapping_text("defaults: {currency: ¥}\norder: {id: id}\n", "m.yaml")
+    with pytest.raises(MappingError, match=r"test\.yaml: currency: '\$' can be USD, .* or COP: write its ISO 4217"):
+        mapper("order: {id: id}\n", currency="$")
+
+
+def test_orders_built_directly_take_only_codes():
+    from pydantic import ValidationError
+
+    from tools.schema import Order
+
+    assert Order(id="1", currency="eur").currency == "EUR"
+    for label in ("RMB", "€", "¥"):
+        with pytest.raises(ValidationError, match="is not an ISO 4217 currency code"):
+            Order(id="1", currency=label)
 
 
 def test_currencies_with_another_minor_unit_are_iso_4217_codes():

@@ -249,6 +249,35 @@ def test_no_currency_and_no_hints_leaves_a_todo(tmp_path, capsys):
     assert code == 1 and "currency" in report
 
 
+def test_a_currency_field_of_signs_is_the_currency_and_a_shared_sign_gets_the_content_s_default(tmp_path, capsys):
+    sample = tmp_path / "订单.csv"
+    sample.write_text("订单号,状态,手机,数量,单价,实付金额,币种\n"
+                      "SO-1,已发货,13800138000,1,59.00,59.00,¥\n"
+                      "SO-2,待发货,13900139000,2,100.00,200.00,￥\n", encoding="utf-8")
+    text = draft(sample)
+    assert spec_of(text)["order"]["currency"] == "币种"
+    assert "values are currencies (¥, ￥)" in line_of(text, "currency: '币种'")
+    assert line_of(text, "currency: CNY").endswith(
+        "# the sample writes '¥' and '￥', which can be JPY or CNY; Chinese content suggests CNY")
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert [(o["total"], o["currency"]) for o in orders] == [("59.00", "CNY"), ("200.00", "CNY")]
+
+
+def test_a_shared_sign_without_a_hint_leaves_a_todo_and_labels_naming_one_currency_are_its_code(tmp_path, capsys):
+    sample = tmp_path / "dollars.json"
+    sample.write_text(json.dumps([{"id": "1", "status": "shipped", "email": "a@example.com", "total": "3.00",
+                                   "currency": "$"}]))
+    text = draft(sample)
+    assert spec_of(text)["order"]["currency"] == "currency"
+    assert "# currency: USD   # TODO: the sample writes '$', which can be USD, CAD" in text
+    code, _, report = check(tmp_path, sample, capsys)
+    assert code == 1 and "'$' can be USD" in report
+    sample.write_text(json.dumps([{"id": str(i), "status": "shipped", "email": "a@example.com", "total": "3.00",
+                                   "currency": label} for i, label in enumerate(["€", "EUR", "euro"])]))
+    assert "currency: EUR   # every order in the sample is in EUR" in draft(sample)
+
+
 def test_unrecognised_sample_still_compiles(tmp_path):
     sample = tmp_path / "odd.json"
     sample.write_text(json.dumps([{"foo": "x", "bar": 1}]))

@@ -114,7 +114,8 @@ def coercer(kind: str, key: str, env: Env) -> Callable[[Gen, str], None]:
                    "email": lambda: tf.email}[kind]()
         return lambda g, v: g.line(f"if {v} is not None: {v} = {g.const(convert)}({v})")
     if kind == "currency":
-        return lambda g, v: g.line(f"if {v} is not None: {v} = _to_text({v}); {v} = {v}.upper() if {v} else None")
+        convert = tf.to_currency(env.currency)
+        return lambda g, v: g.line(f"if {v} is not None: {v} = {g.const(convert)}({v})")
     if kind in ("order_status", "shipment_status"):
         enum: type[StrEnum] = OrderStatus if kind == "order_status" else ShipmentStatus
         values = {member.value for member in enum}

@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tools import _transforms as tf
-from tools.schema import currency_code
 
 
 class _Strict(BaseModel):
@@ -64,13 +63,15 @@ class Defaults(_Strict):
     timezone: str = "UTC"
     """Naive merchant times are read in this IANA zone."""
     currency: str | None = None
+    """ISO 4217 code of orders that carry none; a shared sign ("$", "¥", "kr") in the currency field means it when
+    it can."""
     region: str | None = None
     """ISO 3166 region for phone numbers written without a country code."""
 
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        return currency_code(value)
+        return tf.currency_setting(value)
 
     @field_validator("region")
     @classmethod

@@ -4,6 +4,7 @@ every field's rule by name, entity and value shape, and the best pairs are assig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,7 +99,9 @@ def _shape(kind: str, leaf: _Leaf) -> tuple[float, str]:
     if kind == "currency":
         if f("currency") < 0.8:
             return -0.8, "values are not currency codes"
-        return 0.4, "values are currency codes (" + ", ".join(_distinct(leaf)[:3]) + ")"
+        values = _distinct(leaf)
+        what = "currency codes" if all(re.fullmatch(r"[A-Za-z]{3}", value) for value in values) else "currencies"
+        return 0.4, f"values are {what} (" + ", ".join(values[:3]) + ")"
     if kind == "tracking":
         carriers = leaf.tagged("carrier:")
         if f("tracking") >= 0.5:

@@ -171,6 +171,8 @@ def _tags(value: Any) -> set[str]:
             tags.add(f"symbol:{_SYMBOLS[text[0]]}")
     if re.fullmatch(r"[A-Z]{3}", text) or (len(text) == 3 and text.upper() in _CURRENCIES):
         tags.add("currency")
+    elif tf.is_currency_label(text) and text != "KR":  # "KR" is far more often Korea than crowns ("kr")
+        tags.add("currency")
     if " " not in text and len(text) <= 64 and any(ch.isdigit() for ch in text):
         tags.add("idlike")
     compact = re.sub(r"[\s-]", "", text)

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tools.phones import to_e164
+from tools.schema import currency_code
 
 Converter = Callable[[Any], Any]
 
@@ -49,6 +50,72 @@ def region_code(value: str | None) -> str | None:
 def currency_exponent(currency: str | None) -> int:
     """Digits after the decimal point in `currency`'s minor unit (2 when unknown)."""
     return _EXPONENTS.get((currency or "").upper(), 2)
+
+
+# What merchants write in a currency field instead of an ISO 4217 code, upper-cased, and the codes it can mean.
+# The one table of such labels (mapped values, mapping defaults and merchant configs all read it); kept to labels
+# seen in real exports. A sign several currencies share means the default currency when that is one of them.
+_CURRENCY_LABELS: dict[str, tuple[str, ...]] = {
+    "€": ("EUR",), "EURO": ("EUR",), "EUROS": ("EUR",), "£": ("GBP",),
+    "US$": ("USD",), "USD$": ("USD",), "HK$": ("HKD",), "C$": ("CAD",), "CA$": ("CAD",), "A$": ("AUD",),
+    "AU$": ("AUD",), "NZ$": ("NZD",), "S$": ("SGD",), "NT$": ("TWD",), "R$": ("BRL",),
+    "₹": ("INR",), "₩": ("KRW",), "₽": ("RUB",), "₺": ("TRY",),
+    # The yuan by its Chinese names, and offshore yuan (CNH, traded in Hong Kong): the amounts are yuan.
+    "RMB": ("CNY",), "元": ("CNY",), "人民币": ("CNY",), "CNH": ("CNY",),
+    # Shared signs: dollars and the pesos written with "$", the yen and the yuan, the Nordic crowns.
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN", "ARS", "CLP", "COP"),
+    "¥": ("JPY", "CNY"), "￥": ("JPY", "CNY"),
+    "KR": ("SEK", "NOK", "DKK", "ISK"),
+}
+
+
+def currency_meanings(label: str) -> tuple[str, ...]:
+    """The ISO 4217 codes a currency field's text can mean: several for a shared sign, the text itself upper-cased
+    when it is not a label (the schema decides whether that is a code)."""
+    text = label.strip().upper()
+    return _CURRENCY_LABELS.get(text, (text,))
+
+
+def is_currency_label(text: str) -> bool:
+    """Whether `text` is a currency's sign or name from the table above rather than a code."""
+    return text.strip().upper() in _CURRENCY_LABELS
+
+
+def _ambiguous(value: str, meanings: tuple[str, ...]) -> str:
+    return f"{value.strip()!r} can be {', '.join(meanings[:-1])} or {meanings[-1]}"
+
+
+def to_currency(default: str | None) -> Converter:
+    """A converter of a currency field's text to a code: a label names its currency, a shared sign (`$`, `¥`,
+    `kr`) the default currency when it is one the sign can mean; ValueError for a shared sign otherwise."""
+
+    def convert(value: Any) -> str | None:
+        text = to_text(value)
+        if text is None:
+            return None
+        meanings = currency_meanings(text)
+        if len(meanings) == 1:
+            return meanings[0]
+        if default in meanings:
+            return default
+        if default is None:
+            raise ValueError(f"{_ambiguous(text, meanings)}: set the mapping's default currency, or map the field to "
+                             "a code")
+        raise ValueError(f"{_ambiguous(text, meanings)}, not {default} (the default currency): map the field to a "
+                         "code")
+
+    return convert
+
+
+def currency_setting(value: str | None) -> str | None:
+    """A default currency as a person writes it in a mapping or a config: an ISO 4217 code or a label naming one
+    currency ("RMB", "€"); ValueError for a shared sign or anything else."""
+    if value is None:
+        return None
+    meanings = currency_meanings(value)
+    if len(meanings) > 1:
+        raise ValueError(f"{_ambiguous(value, meanings)}: write its ISO 4217 code")
+    return currency_code(meanings[0])
 
 
 @lru_cache(maxsize=256)

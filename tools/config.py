@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools._transforms import region_code, zone
+from tools._transforms import currency_setting, region_code, zone
 from tools._yaml import parse_mapping, read_text
-from tools.schema import currency_code
 
 if TYPE_CHECKING:
     from tools.mapping import Mapper
@@ -70,7 +69,7 @@ class MerchantInfo(_Strict):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        return currency_code(value)
+        return currency_setting(value)
 
 
 class BearerAuth(_Strict):

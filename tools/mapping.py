@@ -198,7 +198,13 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
     except ValueError as exc:
         env_errors.append(f"defaults.timezone: {exc}")
         tz = tf.zone("UTC")
-    env = Env(tz, currency or spec.defaults.currency, region or spec.defaults.region, spec.group_by is not None)
+    try:
+        # A merchant's currency comes checked from its config; one passed here directly is read the same way.
+        default_currency = tf.currency_setting(currency) if currency else spec.defaults.currency
+    except ValueError as exc:
+        env_errors.append(f"currency: {exc}")
+        default_currency = None
+    env = Env(tz, default_currency, region or spec.defaults.region, spec.group_by is not None)
     env.errors.extend(env_errors)
     order_fields = compile_fields(spec.order, "order", Order, env, ("",))
     names = {name for name, _ in order_fields}
@@ -209,7 +215,6 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
         if isinstance(raw, dict) and "cases" not in raw:
             raw = {k: v for k, v in raw.items() if k not in ("map", "default")}
             order_fields.append(("status_text", compile_value(raw, "order.status", "text", env, ("",))))
-    default_currency = env.currency.upper() if env.currency else None
     if default_currency and "currency" not in names:
         order_fields.append(("currency", lambda g, node, out: g.line(f"{out} = {g.const(default_currency)}")))
     records = compile_value(spec.records, "records", "extra", env, ("",)) if spec.records else None

@@ -66,11 +66,6 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-# Labels merchants write in a currency field that are not ISO 4217 codes, kept tiny: "RMB" is how Chinese
-# merchants often name the yuan. "¥" is not here: it is the yen's sign as much as the yuan's.
-_CURRENCY_ALIASES = {"RMB": "CNY"}
-
-
 @cache
 def _iso_4217() -> frozenset[str]:
     """The current ISO 4217 codes (pycountry's list), read once on first use: importing pycountry costs ~5 ms."""
@@ -84,11 +79,11 @@ _WITHDRAWN = frozenset("BYR CUC CYP EEK HRK LTL LVL MRO MTL SKK SLL STD VEF ZMK 
 
 
 def currency_code(value: str | None) -> str | None:
-    """An ISO 4217 code, upper-cased; ValueError when it is not one (orders, configs and mapping defaults alike)."""
+    """An ISO 4217 code, upper-cased; ValueError when it is not one. Labels such as "RMB" or "¥" are read by the
+    mapping (`tools._transforms.to_currency`), which knows the default currency; an Order takes only codes."""
     if value is None:
         return None
     code = value.strip().upper()
-    code = _CURRENCY_ALIASES.get(code, code)
     if code not in _iso_4217():
         raise ValueError(f"{value!r} is not an ISO 4217 currency code (such as USD, EUR or CNY)")
     return code

@@ -2,7 +2,7 @@
 
 Every source field is scored against every canonical field by name (camelCase, snake_case and spaces normalised;
 English, pinyin-style vendor and a few Chinese synonyms) and by what its values look like (emails, phones, dates,
-tracking numbers, amounts, currency codes, short status labels); the best pairs win, each source path once.
+tracking numbers, amounts, currency codes and signs, short status labels); the best pairs win, each source path once.
 Amounts with cents beat small whole numbers under a count's name (`items_total`: 3 items); an `{amount, currency}`
 money object of whole numbers is read in minor units, per currency when the sample's currencies differ; the first
 of a list of shipping addresses is the order's address.
@@ -23,6 +23,7 @@ import phonenumbers
 import yaml
 from pydantic import BaseModel
 
+from tools import _transforms as tf
 from tools._suggest_plan import _finish_order, _List, _Pick, _plan, _Scope
 from tools._suggest_shapes import (
     _REGION_CURRENCY,
@@ -109,8 +110,8 @@ def _defaults(scope: _Scope, root: _Node) -> list[str]:
     """The `defaults:` lines: timezone, currency and region, each with why."""
     leaves = list(_all_leaves(root))
     # Han text is Chinese content unless the sample also has kana: Japanese writes names in kanji alone.
-    cjk = any(leaf.tags["cjk"] or _CJK.search(leaf.label) for leaf in leaves) and not any(
-        leaf.tags["kana"] for leaf in leaves)
+    jp = any(leaf.tags["kana"] for leaf in leaves)
+    cjk = any(leaf.tags["cjk"] or _CJK.search(leaf.label) for leaf in leaves) and not jp
     region, region_why = None, ""
     for name in ("customer.phone", "shipping_address.phone"):
         pick = scope.picks.get(name)
@@ -141,9 +142,26 @@ def _defaults(scope: _Scope, root: _Node) -> list[str]:
     lines = ["defaults:", _line("  ", f"timezone: {zone}", zone_why)]
 
     currency_pick = scope.picks.get("currency")
-    codes = sorted({c.upper() for leaf in (*currency_pick.leaves, *currency_pick.fallbacks) for c in _distinct(leaf)}
-                   ) if currency_pick else []
-    if currency_pick and len(codes) == 1:
+    labels = {c.strip() for leaf in (*currency_pick.leaves, *currency_pick.fallbacks) for c in _distinct(leaf)
+              } if currency_pick else set()
+    meanings = {label: tf.currency_meanings(label) for label in sorted(labels)}
+    codes = sorted({m[0] for m in meanings.values() if len(m) == 1})
+    # Signs several currencies share ("¥", "$", "kr") are read as the default currency: guess it from the content.
+    shared: dict[tuple[str, ...], list[str]] = {}
+    for label, m in meanings.items():
+        if len(m) > 1:
+            shared.setdefault(m, []).append(repr(label))
+    hint, hint_why = ("CNY", "Chinese content") if cn else ("JPY", "Japanese content") if jp else (
+        (_REGION_CURRENCY[region], f"the phone region {region}") if region in _REGION_CURRENCY else (None, ""))
+    if shared:
+        written = "; ".join(f"{' and '.join(signs)}, which can be {', '.join(m[:-1])} or {m[-1]}"
+                            for m, signs in shared.items())
+        if hint is not None and all(hint in m for m in shared):
+            lines.append(_line("  ", f"currency: {hint}", f"the sample writes {written}; {hint_why} suggests {hint}"))
+        else:
+            first = next(iter(shared))[0]
+            lines.append(f"  # currency: {first}   # TODO: the sample writes {written}; set the merchant's currency")
+    elif currency_pick and len(codes) == 1:
         lines.append(_line("  ", f"currency: {codes[0]}", "every order in the sample is in " + codes[0]))
     elif currency_pick:
         lines.append("  # currency: the sample has several currencies; orders carry their own")
