@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -77,11 +77,11 @@ _FILLER = re.compile(
 
 # A number right after a correction ("sorry, I meant 1050", "不对，是1018") or a follow-up ("what about 1005",
 # "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it
-# is not. "and", "also", "还有" join anything, so after them a number unlike the orders the conversation knows
-# does not count.
+# is not. Once the conversation knows an order number, a number after a cue must have its form (see `_Seen`).
 _CUE = re.compile(
-    r"(?:(?P<fix>(?<![A-Za-z])(?:i\s+meant?|sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
-    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|我是说|我说的是|应该是|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
+    r"(?:(?P<fix>(?P<restate>(?<![A-Za-z])i\s+meant?(?![A-Za-z])|我是说|我说的是|应该是)"
+    r"|(?<![A-Za-z])(?:sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
+    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
     r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about)(?![A-Za-z])|那)"
     r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
     r"(?:[\s,，:：.。!！~-]+|(?:it'?s|it\s+is|that'?s|that\s+is|should\s+be|is|was|the|my|order|number|no)"
@@ -97,6 +97,16 @@ _AFTER_OK = frozenset(
     "please pls plz too instead then and or thanks thank thx with my email e-mail phone mobile zip postal postcode "
     "post is was now again also as for the it its it's where when what has hasn't order i".split())
 """Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs")."""
+_STATES = re.compile(r"(?:is|was|has|had|isn't|wasn't|hasn't|'s)(?![A-Za-z'])|是|为", re.IGNORECASE)
+"""A verb right after the number makes the sentence about the number ("1500 is too much", "2025是我的邮编")..."""
+_ABOUT_AN_ORDER = re.compile(
+    r"\s*(?:(?:still|not|never|also|just|yet|been)\s+)*"
+    r"(?:(?:late|delayed|missing|lost|stuck|overdue|arrived|here|shipped|delivered|dispatched)(?![A-Za-z])"
+    r"|(?:my|the|our)\s+(?:(?:right|correct|actual|real|other|new)\s+)?(?:order|one)(?![A-Za-z])"
+    r"|(?:right|correct)\s+(?:one|order|number)(?![A-Za-z])|(?:我的)?(?:订单|单号))",
+    re.IGNORECASE,
+)
+""" "...unless what it says is about an order: "1042 is late", "1050 is the right one", "1018是我的订单号"."""
 _CJK_UNIT = re.compile(r"[件个份台双只条盒包瓶箱天日号月年点分秒元块毛角斤克米岁次人张本]|美元|公斤")
 
 _GREETING = re.compile(
@@ -161,11 +171,32 @@ def _shape(value: str) -> str:
     return re.sub(r"\d", "9", normalise_order_id(value))
 
 
-def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str | None,
-               shapes: set[str]) -> bool:
+@dataclass(frozen=True)
+class _Seen:
+    """What the conversation holds that a number after a cue is read against."""
+
+    shapes: frozenset[str] = frozenset()
+    """The forms (`_shape`) of the order numbers known: once there is one, a number after a cue must have one of
+    them ("actually 55401" after #1048 is no order number)."""
+    years: bool = False
+    """An order number known is itself a year (19xx, 20xx): only then may a year after a cue be an order number."""
+    postal_codes: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
+    """The digits of the phones the shopper gave: a number they end with ("0114") is the phone's end."""
+
+    @classmethod
+    def of(cls, known: Sequence[str], given: Sequence[str]) -> _Seen:
+        ids = [normalise_order_id(k) for k in known if k]
+        return cls(frozenset(_shape(i) for i in ids), any(_NOT_AN_ORDER.fullmatch(i) for i in ids),
+                   frozenset(_postal(g) for g in given if g),
+                   tuple(d for g in given if len(d := re.sub(r"\D", "", g or "")) >= 7))
+
+
+def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen) -> bool:
     """The number after a cue is an order number: it looks like one, and nothing makes it a quantity, price,
-    year, date, phone or (when a second factor was asked for) postal code. A number of the shape of an order
-    number already in the conversation is one."""
+    year, date, phone, postal code, or the subject of a sentence about something else. Once an order number is
+    known, it has that order number's form: a wrong order number costs the shopper a failed attempt, a missed
+    one only a question."""
     value = match.group("v").lstrip("#＃ ")
     start, end = match.span("v")
     if sum(ch.isdigit() for ch in value) < 3 or text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
@@ -175,36 +206,40 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str
     if re.match(r"[.,:/]\d|\s*[%％]|\s[A-Za-z]?\d", after):
         return False
     rest = after.lstrip()
+    if (verb := _STATES.match(rest)) and not _ABOUT_AN_ORDER.match(rest, verb.end()):
+        return False  # "but 1500 is too much", "actually 0114 is the end of my phone", "1030 is when…"
     word = re.match(r"[A-Za-z'-]+", rest)
     if (word and word.group().lower() not in _AFTER_OK) or _CJK_UNIT.match(rest):
         return False
+    digits = value.replace("-", "")
+    if _postal(value) in seen.postal_codes or (digits.isdigit() and any(p.endswith(digits) for p in seen.phones)):
+        return False  # the postal code or (the end of) the phone the shopper gave
+    if _NOT_AN_ORDER.fullmatch(value) and not (seen.years or (match.group("restate") and _shape(value)
+                                                               in seen.shapes)):
+        return False  # a year or a date; "I meant 2001" after order 1042 restates the order number
     if match.group("add"):
         before = re.search(r"[A-Za-z0-9-]+(?=[\s,，]*$)", text[:match.start()])
         if before and _shape(before.group()) == _shape(value):
             return False  # "in 2024 and 2025": a list of like numbers, the first not read as an order either
-        if shapes and _shape(value) not in shapes:
-            return False  # "and 94103" after order 1048
-    if _shape(value) in shapes:
-        return True
-    if not _CUE_VALUE.fullmatch(value) or _NOT_AN_ORDER.fullmatch(value):
+    if seen.shapes:
+        return _shape(value) in seen.shapes
+    if not _CUE_VALUE.fullmatch(value):
         return False
-    digits = value.replace("-", "")
-    if digits.isdigit() and len(digits) >= 7 and (
+    return not (digits.isdigit() and len(digits) >= 7 and (
             len(digits) > 20 or _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
             or any(m.start == 0 and m.end == len(value)
                    for m in phonenumbers.PhoneNumberMatcher(value, (region or "ZZ").upper()))
-            or (len(digits) >= 10 and detect_carrier(digits))):
-        return False  # a phone or a tracking number
-    # A second factor was asked for: a number unlike the order's is the postal code or phone it asked for.
-    return pending != "second_factor" or not shapes
+            or (len(digits) >= 10 and detect_carrier(digits))))  # a phone or a tracking number
 
 
-def _cue_orders(rest: _Text, region: str | None, pending: str | None, known: Sequence[str],
-                named: bool) -> str | None:
+def _cue_orders(rest: _Text, region: str | None, seen: _Seen, named: str | None) -> str | None:
     """The order number a correction or follow-up gives: the last one after a correction, else (when the
     message names no other order) the first after a follow-up. Every number read this way is taken from `rest`."""
-    shapes = {_shape(k) for k in known if k}
-    found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, pending, shapes)]
+    if named:
+        # An order number named earlier in the message is known too ("order 1001, sorry, I meant 1018").
+        seen = replace(seen, shapes=seen.shapes | {_shape(named)}, years=seen.years or bool(
+            _NOT_AN_ORDER.fullmatch(normalise_order_id(named))))
+    found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, seen)]
     for match in found:
         rest.take(*match.span("v"))
     fixes = [m for m in found if m.group("fix")]
@@ -266,13 +301,15 @@ def _bare(text: str) -> str:
 
 
 def extract_slots(text: str, region: str | None = None, pending: str | None = None, *,
-                  known: Sequence[str] = ()) -> dict[str, str]:
+                  known: Sequence[str] = (), given: Sequence[str] = ()) -> dict[str, str]:
     """Order number, reference ID, email, phone (E.164) and postal code found in one message.
 
     `pending` is what the last reply asked for: a bare token is an order number when it asked for one
     ("order_id" or "which_order"), a bare postal code when it asked for a second factor ("second_factor").
     `known` are the order numbers the conversation already holds: a number of their shape after a correction or
-    a follow-up ("sorry, I meant 1050") is an order number even where it could be a postal code.
+    a follow-up ("sorry, I meant 1050") is an order number even where it could be a postal code, and one of
+    another form is not. `given` are the postal codes and phones the shopper gave: a number after a cue equal to
+    one (or a phone's end) is not an order number.
     """
     # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
     rest = _Text(unicodedata.normalize("NFKC", text))
@@ -291,7 +328,7 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     else:
         if code := rest.first(_CODE, lambda m: not _S10.fullmatch(m.group("v"))):
             out["order_id"] = code
-    if cued := _cue_orders(rest, region, pending, known, named="order_id" in out or "ref_id" in out):
+    if cued := _cue_orders(rest, region, _Seen.of(known, given), named=out.get("order_id") or out.get("ref_id")):
         out["order_id"] = cued
     bare = _bare(rest.text)
     if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
@@ -432,7 +469,8 @@ class OfflineResponder:
         pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
         listed = _listed_orders(conversation)
         known = [k for k in (slots.order_id, slots.ref_id, conversation.order_hint, *listed) if k]
-        found = extract_slots(text, region, pending, known=known)
+        given = [g for g in (slots.postal_code, slots.phone, conversation.session.verified_phone) if g]
+        found = extract_slots(text, region, pending, known=known, given=given)
         if slots.pending == "which_order" and "order_id" not in found:
             chosen = _choice(text, listed)
             if chosen:

@@ -365,6 +365,17 @@ def test_prefetch_follows_a_corrected_order_number():
     model.assert_complete()
 
 
+def test_prefetch_reads_no_order_number_from_a_sentence_about_another_number():
+    """"but 1500 is too much for shipping" after order 1042 is answered: no prefetch, no failed attempt."""
+    model = ScriptedModel(say("Order #1042 has shipped."), say("I can connect you with our team about shipping."))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    agent.respond(conversation, "where is order 1042? jane@example.com")
+    result = agent.respond(conversation, "but 1500 is too much for shipping")
+    assert result.tool_calls == [] and conversation.session.failed_attempts == 0
+    model.assert_complete()
+
+
 def test_prefetch_uses_the_widget_order_and_a_signed_in_session():
     model = ScriptedModel(say("To show order #1042, what email did you use?"), say("You have one order, #2001."))
     agent = agent_with(model, prefetch=True)

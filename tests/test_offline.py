@@ -477,8 +477,67 @@ def test_a_number_after_a_correction_or_follow_up_is_the_order_number(
 
 
 def test_a_year_is_an_order_number_where_order_numbers_look_like_years() -> None:
-    assert extract_slots("what about 2024?", "US", None, known=["1048"]) == {"order_id": "2024"}
+    # Four digits like #1048 are not enough: "what about 2025" is about the year.
+    assert extract_slots("what about 2024?", "US", None, known=["#2001"]) == {"order_id": "2024"}
+    assert extract_slots("what about 2024?", "US", None, known=["1048"]) == {}
     assert extract_slots("what about 2024?", "US", None) == {}
+    # "I meant" restates the order number just given: a year of its form is the order number meant
+    assert extract_slots("sorry, I meant 2001", "US", "second_factor", known=["1042"]) == {"order_id": "2001"}
+    assert extract_slots("sorry, it's 2001", "US", None, known=["1042"]) == {}
+
+
+# After "where is order #1048?" and the email, each of these was read as an order number and charged a failed
+# attempt (five lock the shopper out). None is one.
+NOT_ORDER_NUMBERS = [
+    "but 1500 is too much for shipping",
+    "actually 2026 has been a rough year",
+    "wait, 1030 is when it was supposed to arrive",
+    "sorry 55401 is my zip",
+    "actually 0114 is the end of my phone",
+    "actually 55401",
+    "what about 55401",
+    "actually 1200 is what I paid",
+    "but 4444 is my card",
+    "but 129 is too much",
+    "what about 2025",
+    "那2025呢",
+    "不对，是2025",
+    "不对，是610041",
+    "不对，2025是我的邮编",
+]
+
+
+@pytest.mark.parametrize("text", NOT_ORDER_NUMBERS)
+def test_a_number_after_a_cue_that_is_no_order_number_costs_no_attempt(text: str) -> None:
+    chat = Chat(orders=[order("#1048", "2025-11-20T10:00:00-08:00", "1Z999AA10123456784",
+                              "2025-11-27T00:00:00-08:00")])
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    assert "#1048" in chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize(("text", "known", "given", "expected"), [
+    # a statement about the number is about something else, unless it is about an order
+    ("but 1500 is too much", [], [], {}),
+    ("actually 2026 has been a rough year", [], [], {}),
+    ("and 1042 is late", [], [], {"order_id": "1042"}),
+    ("sorry, 1050 is the right one", ["1048"], [], {"order_id": "1050"}),
+    ("actually 1050 hasn't arrived either", ["1048"], [], {"order_id": "1050"}),
+    ("不对，1018是我的订单号", ["1001"], [], {"order_id": "1018"}),
+    # once an order number is known, one of another form is not one
+    ("sorry, 12345", ["1048"], [], {}),
+    ("sorry, 12345", [], [], {"order_id": "12345"}),
+    ("what about ORD-20", ["1048"], [], {}),
+    # the postal code or the end of the phone the shopper gave
+    ("actually 55401", ["10001"], ["55401"], {}),
+    ("actually 55402", ["10001"], ["55401"], {"order_id": "55402"}),
+    ("actually 0114", ["1048"], ["+16125550114"], {}),
+    ("actually 0115", ["1048"], ["+16125550114"], {"order_id": "0115"}),
+])
+def test_what_a_number_after_a_cue_is_read_against(
+        text: str, known: list[str], given: list[str], expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US", None, known=known, given=given) == expected
 
 
 def test_a_corrected_order_number_is_looked_up_with_the_details_that_follow() -> None:
