@@ -45,6 +45,8 @@ _ORDER_EN = re.compile(
     re.IGNORECASE,
 )
 _ORDER_ZH = re.compile(rf"订单(?:号码|编号|号)?\s*(?:是|为|:|：|\s)*(?P<v>[#＃]?\s?{_ID})")
+# "1018号订单", "我的1018订单": the number before the word (three digits at least, so "3个订单" names none).
+_ORDER_ZH_BEFORE = re.compile(r"(?<![A-Za-z0-9-])(?P<v>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*号?\s*订单")
 # "the status of 1048": a number of three digits at least ("the status of 2 orders" names none).
 _STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Za-z0-9-]*)", re.IGNORECASE)
 _HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
@@ -75,16 +77,18 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 
-# A number right after a correction ("sorry, I meant 1050", "不对，是1018") or a follow-up ("what about 1005",
-# "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it
-# is not. Once the conversation knows an order number, a number after a cue must have its form (see `_Seen`).
+# A number right after a correction ("sorry, I meant 1050", "不对，是1018", "not 1048, 1050") or a follow-up
+# ("what about 1005", "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001"
+# name the order it is not. Once the conversation knows an order number, a number after a cue must have its form
+# (see `_Seen`).
 _CUE = re.compile(
     r"(?:(?P<fix>(?P<restate>(?<![A-Za-z])i\s+meant?(?![A-Za-z])|我是说|我说的是|应该是)"
     r"|(?<![A-Za-z])(?:sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
-    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
+    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是"
+    r"|(?:(?<![A-Za-z])not\s+|不是\s*)(?P<neg>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)(?=\s*[,，;；]))"
     r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about)(?![A-Za-z])|那)"
     r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
-    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|it\s+is|that'?s|that\s+is|should\s+be|is|was|the|my|order|number|no)"
+    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|(?:it|that)\s+(?:is|was)|that'?s|should\s+be|is|was|the|my|order|number|no)"
     r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
     r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
     re.IGNORECASE,
@@ -107,6 +111,10 @@ _ABOUT_AN_ORDER = re.compile(
     re.IGNORECASE,
 )
 """ "...unless what it says is about an order: "1042 is late", "1050 is the right one", "1018是我的订单号"."""
+_NOT_THAT_ONE = re.compile(r"not\s+(?P<neg>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
+"""After the number, "not 1048": the order number it corrects ("sorry, I meant 1003 not 1048")."""
+_HAO = re.compile(r"号(?=\s*(?:订单|单)|的?\s*(?:呢|吗|啊|吧)?\s*(?:[,，。.!！?？;；]|$))")
+""" "1018号订单", "那个1092号(呢)": 号 after an order number, as Chinese often writes one; "1092号楼" stays a unit."""
 _CJK_UNIT = re.compile(r"[件个份台双只条盒包瓶箱天日号月年点分秒元块毛角斤克米岁次人张本]|美元|公斤")
 
 _GREETING = re.compile(
@@ -166,6 +174,11 @@ def _order_ok(match: re.Match[str]) -> bool:
     return keyword is None or bool(keyword.strip()) or sum(ch.isdigit() for ch in value) >= 3
 
 
+def _number_before_ok(match: re.Match[str]) -> bool:
+    """ "1018号订单" names order 1018; in "13800138000订单到哪了" the number is the shopper's mobile."""
+    return _order_ok(match) and not _CN_MOBILE.fullmatch(match.group("v").lstrip("#＃ "))
+
+
 def _shape(value: str) -> str:
     """An order number's form with each digit as 9: "#1048" and "1050" share one, "ORD-12345" has another."""
     return re.sub(r"\d", "9", normalise_order_id(value))
@@ -175,6 +188,8 @@ def _shape(value: str) -> str:
 class _Seen:
     """What the conversation holds that a number after a cue is read against."""
 
+    ids: frozenset[str] = frozenset()
+    """The order numbers known (normalised): "not 1048, 1003" corrects only an order number the shopper gave."""
     shapes: frozenset[str] = frozenset()
     """The forms (`_shape`) of the order numbers known: once there is one, a number after a cue must have one of
     them ("actually 55401" after #1048 is no order number)."""
@@ -184,10 +199,16 @@ class _Seen:
     phones: tuple[str, ...] = ()
     """The digits of the phones the shopper gave: a number they end with ("0114") is the phone's end."""
 
+    def naming(self, order_id: str) -> _Seen:
+        """With an order number named earlier in the message ("order 1001, sorry, I meant 1018")."""
+        value = normalise_order_id(order_id)
+        return replace(self, ids=self.ids | {value}, shapes=self.shapes | {_shape(value)},
+                       years=self.years or bool(_NOT_AN_ORDER.fullmatch(value)))
+
     @classmethod
     def of(cls, known: Sequence[str], given: Sequence[str]) -> _Seen:
         ids = [normalise_order_id(k) for k in known if k]
-        return cls(frozenset(_shape(i) for i in ids), any(_NOT_AN_ORDER.fullmatch(i) for i in ids),
+        return cls(frozenset(ids), frozenset(_shape(i) for i in ids), any(_NOT_AN_ORDER.fullmatch(i) for i in ids),
                    frozenset(_postal(g) for g in given if g),
                    tuple(d for g in given if len(d := re.sub(r"\D", "", g or "")) >= 7))
 
@@ -209,7 +230,12 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen)
     if (verb := _STATES.match(rest)) and not _ABOUT_AN_ORDER.match(rest, verb.end()):
         return False  # "but 1500 is too much", "actually 0114 is the end of my phone", "1030 is when…"
     word = re.match(r"[A-Za-z'-]+", rest)
-    if (word and word.group().lower() not in _AFTER_OK) or _CJK_UNIT.match(rest):
+    negated = match.group("neg") or ((not_that := _NOT_THAT_ONE.match(rest)) and not_that.group("neg"))
+    if negated and normalise_order_id(negated) not in seen.ids:
+        return False  # "not 1500, 1200": what it corrects is no order number the conversation knows
+    if word and word.group().lower() not in _AFTER_OK and not negated:
+        return False
+    if _CJK_UNIT.match(rest) and not _HAO.match(rest):
         return False
     digits = value.replace("-", "")
     if _postal(value) in seen.postal_codes or (digits.isdigit() and any(p.endswith(digits) for p in seen.phones)):
@@ -236,9 +262,7 @@ def _cue_orders(rest: _Text, region: str | None, seen: _Seen, named: str | None)
     """The order number a correction or follow-up gives: the last one after a correction, else (when the
     message names no other order) the first after a follow-up. Every number read this way is taken from `rest`."""
     if named:
-        # An order number named earlier in the message is known too ("order 1001, sorry, I meant 1018").
-        seen = replace(seen, shapes=seen.shapes | {_shape(named)}, years=seen.years or bool(
-            _NOT_AN_ORDER.fullmatch(normalise_order_id(named))))
+        seen = seen.naming(named)
     found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, seen)]
     for match in found:
         rest.take(*match.span("v"))
@@ -321,8 +345,8 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
         out["ref_id"] = ref
     if postal := rest.first(_POSTAL, lambda m: _has_digit(m.group("v"))):
         out["postal_code"] = postal.upper()
-    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF, _AMAZON):
-        if order := rest.first(pattern, _order_ok):
+    for pattern in (_ORDER_EN, _ORDER_ZH, _ORDER_ZH_BEFORE, _HASH, _STATUS_OF, _AMAZON):
+        if order := rest.first(pattern, _order_ok if pattern is not _ORDER_ZH_BEFORE else _number_before_ok):
             out["order_id"] = re.sub(r"^[#＃]\s?", "#", order)
             break
     else:

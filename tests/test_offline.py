@@ -583,6 +583,67 @@ def test_a_chinese_correction_and_follow_up() -> None:
     assert one.arguments == [{"order_id": "1018", "phone": "+8615028889999"}]
 
 
+@pytest.mark.parametrize(("text", "known", "expected"), [
+    # the number before or after "not" is the wrong one
+    ("sorry I meant 1003 not 1048", ["#1048"], "1003"),
+    ("sorry, it's 1057 not 1048", ["#1048"], "1057"),
+    ("sorry, I meant 1003, not 1048", ["#1048"], "1003"),
+    ("not 1048, 1003", ["#1048"], "1003"),
+    ("not 1048, it's 1003", ["#1048"], "1003"),
+    ("不是1048，1003", ["#1048"], "1003"),
+    ("actually it was 1005", ["#1048"], "1005"),
+    ("actually that was 1005", ["#1048"], "1005"),
+    # "1018号订单", "1092号": how an order number is often written in Chinese
+    ("抱歉，是1018号订单", ["1001"], "1018"),
+    ("那个1092号", ["1001"], "1092"),
+    ("那1092号呢？", ["1001"], "1092"),
+    ("我的1018号订单到哪了", [], "1018"),
+])
+def test_a_correction_names_the_right_number(text: str, known: list[str], expected: str) -> None:
+    assert extract_slots(text, "US", None, known=known) == {"order_id": expected}
+
+
+@pytest.mark.parametrize("text", [
+    "sorry I meant 1003 not 1048",
+    "sorry, it's 1057 not 1048",
+    "not 1048, 1003",
+    "actually it was 1005",
+])
+def test_a_correction_after_a_verified_order_looks_up_the_new_number(text: str) -> None:
+    orders = [order(f"#{n}", "2025-11-20T10:00:00-08:00", f"1Z999AA1000000{n}", "2025-11-27T00:00:00-08:00")
+              for n in ("1048", "1003", "1057", "1005")]
+    chat = Chat(orders=orders)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    wanted = next(n for n in ("1003", "1057", "1005") if n in text)
+    assert chat.say(text).startswith(f"Order #{wanted} has shipped.")
+    assert chat.arguments[-1] == {"order_id": wanted, "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize("text", ["抱歉，是1018号订单", "那个1018号"])
+def test_a_chinese_correction_with_hao(text: str) -> None:
+    chen = [order(f"#{n}", "2025-10-10T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n in ("1001", "1018")]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了？手机15028889999")
+    assert chat.say(text).startswith("订单 #1018")
+    assert chat.arguments[-1] == {"order_id": "1018", "phone": "+8615028889999"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sorry, 1092号楼", {}),  # a building, not an order
+    ("不对，是15号", {}),  # the 15th
+    ("我3个订单都没到", {}),
+    # what "not" corrects must be an order number the conversation knows
+    ("the total was not 1500, 1200", {}),
+    ("sorry, I meant 1500 not 1200", {}),
+    ("不是1500，1200", {}),
+    ("13800138000订单到哪了", {"phone": "+8613800138000"}),
+])
+def test_hao_after_other_numbers_is_still_a_unit(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "CN", None, known=["1001"]) == expected
+
+
 def test_a_signed_in_shopper_asks_about_another_order_after_the_list() -> None:
     chat = Chat(session=Session(verified_email="jane@example.com"))
     chat.conversation.session = chat.ctx.session
