@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import phonenumbers
 
+from assistant._picking import pick
 from assistant.answers import STALE_AFTER_DAYS, render_answer, render_message
 from assistant.language import detect_language, has_cjk
 from assistant.state import Conversation, Slots, ToolCallRecord
@@ -117,30 +118,14 @@ _HAO = re.compile(r"号(?=\s*(?:订单|单)|的?\s*(?:呢|吗|啊|吧)?\s*(?:[,�
 """ "1018号订单", "那个1092号(呢)": 号 after an order number, as Chinese often writes one; "1092号楼" stays a unit."""
 _CJK_UNIT = re.compile(r"[件个份台双只条盒包瓶箱天日号月年点分秒元块毛角斤克米岁次人张本]|美元|公斤")
 
+_ORDINAL = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.IGNORECASE)
+""" "2nd", "11th": a place in a list, never an order number."""
+
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?:\s+there)?[\s!.,！。，~]*$",
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers)\b|谢谢|多谢|感谢", re.IGNORECASE)
-# Places in the list of orders (most recent first) a shopper picks by; the first pattern found wins. Words that mean
-# first or last in time come before the places: "the first one I ever placed" is the oldest and "my last order" or
-# "the last one I placed" the most recent, while "the first one" is the first listed and "the last one" the last
-# listed. "last" before a time ("last week") names no place.
-_ORDINALS = [
-    (re.compile(r"\bmy\s+last\b|\blast(?:\s+\w+){0,2}?\s+(?:I|we)\s+(?:ever\s+)?(?:placed|ordered|made|bought)\b"
-                r"|上一?次(?:下|买|订|购)|最后一次(?:下|买|订|购)", re.IGNORECASE), 0),
-    (re.compile(r"\b(?:oldest|earliest)\b|\bfirst(?:\s+\w+){0,2}?\s+(?:ever|(?:I|we)\s+(?:ever\s+)?"
-                r"(?:placed|ordered|made|bought))\b|最早|第一次(?:下|买|订|购)", re.IGNORECASE), -1),
-    (re.compile(r"\b(?:second|2nd)[\s-]+(?:to[\s-]+)?last\b|\bpenultimate\b|倒数第(?:二|2)", re.IGNORECASE), -2),
-    (re.compile(r"\blast\b(?!\s+(?:week|month|year|night|time|weekend|few|couple|monday|tuesday|wednesday|thursday"
-                r"|friday|saturday|sunday)\b)|最后(?!一次)|倒数第(?:一|1)", re.IGNORECASE), -1),
-    (re.compile(r"\b(?:first|1st|latest|most\s+recent|newest)\b|第(?:一|1)个?|最新|最近", re.IGNORECASE), 0),
-    (re.compile(r"\b(?:second|2nd)\b|第(?:二|2)个?", re.IGNORECASE), 1),
-    (re.compile(r"\b(?:third|3rd)\b|第(?:三|3)个?", re.IGNORECASE), 2),
-    (re.compile(r"\b(?:fourth|4th)\b|第(?:四|4)个?", re.IGNORECASE), 3),
-]
-
-
 @dataclass
 class _Text:
     """The message with each recognised span blanked out, so one number is never read as two things."""
@@ -357,7 +342,8 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     bare = _bare(rest.text)
     if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
         # A bare run of digits answers "what is your order number?" even when it could be dialled.
-        if _BARE_TOKEN.fullmatch(bare) and _has_digit(bare) and len(bare) <= 40 and not _dashed_phone(bare, region):
+        if (_BARE_TOKEN.fullmatch(bare) and _has_digit(bare) and len(bare) <= 40 and not _dashed_phone(bare, region)
+                and not _ORDINAL.fullmatch(bare)):
             out["order_id"] = bare.replace(" ", "")
             rest.take(0, len(rest.text))
     if phone := _phone(rest, region):
@@ -423,20 +409,15 @@ def _pending(result: dict[str, Any]) -> Pending | None:
     return None
 
 
-def _listed_orders(conversation: Conversation) -> list[str]:
-    """The order numbers of the last list the shopper was asked to choose from, most recent first."""
+def _listed_orders(conversation: Conversation) -> tuple[list[str], int]:
+    """The order numbers of the last list the shopper was asked to choose from, most recent first, and how many
+    (older) orders it left out."""
     for result in reversed(conversation.tool_results):
         if result.get("result") == "found":
-            return [str(o["id"]) for o in result.get("orders") or [] if isinstance(o, dict) and o.get("id")]
-    return []
-
-
-def _choice(text: str, listed: list[str]) -> str | None:
-    for pattern, index in _ORDINALS:
-        if pattern.search(text) and listed:
-            if -len(listed) <= index < len(listed):
-                return listed[index]
-    return None
+            more = result.get("more")
+            return ([str(o["id"]) for o in result.get("orders") or [] if isinstance(o, dict) and o.get("id")],
+                    more if isinstance(more, int) and not isinstance(more, bool) else 0)
+    return [], 0
 
 
 def _small_talk(text: str) -> str | None:
@@ -454,7 +435,8 @@ class Plan:
     lookup: dict[str, Any]
     """The `lookup_orders` arguments to call with this turn; empty when there is nothing new to look up."""
     talk: str | None
-    """"greeting" or "thanks" when the message is only that."""
+    """"greeting" or "thanks" when the message is only that; "oldest_not_listed" or "not_listed" when it picks a
+    place the list shown does not hold (the reply asks for the order number)."""
     changed: bool
     """The message gave something new (a slot changed)."""
 
@@ -491,20 +473,22 @@ class OfflineResponder:
         slots = conversation.slots
         region = ctx.merchant.default_region
         pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
-        listed = _listed_orders(conversation)
+        listed, more = _listed_orders(conversation)
         known = [k for k in (slots.order_id, slots.ref_id, conversation.order_hint, *listed) if k]
         given = [g for g in (slots.postal_code, slots.phone, conversation.session.verified_phone) if g]
         found = extract_slots(text, region, pending, known=known, given=given)
+        unlisted = None
         if slots.pending == "which_order" and "order_id" not in found:
-            chosen = _choice(text, listed)
-            if chosen:
-                found["order_id"] = chosen
+            chosen = pick(text, listed, more)
+            if chosen.order_id:
+                found["order_id"] = chosen.order_id
+            unlisted = chosen.unlisted
         changed = merge_slots(slots, found, region)
         if not (slots.order_id or slots.ref_id) and conversation.order_hint:
             # The widget's order is where the shopper is looking; it is looked up like a typed order number.
             slots.order_id = conversation.order_hint
             changed = True
-        talk = None if found else _small_talk(text)
+        talk = unlisted or (None if found else _small_talk(text))
         arguments: dict[str, Any] = _arguments(slots)
         session = conversation.session
         if not arguments and not talk and not conversation.tool_results and (

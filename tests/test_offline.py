@@ -296,6 +296,71 @@ def test_second_to_last_and_a_last_that_is_a_time() -> None:
     assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
 
 
+def many(count: int) -> list[Order]:
+    """Jane's orders #1101 (the oldest) to #11xx, one a day in November."""
+    return [order(f"#{1100 + n}", f"2025-11-{n:02d}T10:00:00-08:00", f"1Z999AA1{n:08d}", "2025-11-27T00:00:00-08:00")
+            for n in range(1, count + 1)]
+
+
+def picked(orders: list[Order], pick: str) -> tuple[Chat, str]:
+    chat = Chat(orders=orders, session=Session(verified_email="jane@example.com"))
+    chat.say("jane@example.com")
+    return chat, chat.say(pick)
+
+
+@pytest.mark.parametrize("pick", ["the oldest", "the earliest", "最早的", "the first one I ever placed",
+                                  "my first ever order", "第一次买的那个"])
+def test_the_oldest_is_not_picked_from_a_list_that_leaves_orders_out(pick: str) -> None:
+    """Twelve orders, ten listed: the oldest listed (#1103) is not the oldest (#1101), so the shopper is asked."""
+    chat, answer = picked(many(12), pick)
+    assert chat.last.get("more") == 2 and len(chat.arguments) == 1
+    assert chat.conversation.slots.pending == "which_order"
+    assert "#1103" not in answer and ("order number" in answer or "订单号" in answer)
+    assert "oldest" in answer or "最早" in answer
+    # with every order listed, the oldest listed is the oldest
+    chat, _ = picked(many(3), pick)
+    assert chat.arguments[-1] == {"order_id": "#1101", "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize(("pick", "expected"), [
+    ("第10个", "#1103"),
+    ("第十个", "#1103"),
+    ("第2个", "#1111"),
+    ("第二个", "#1111"),
+    ("the 2nd", "#1111"),
+    ("the 3rd one", "#1110"),
+    ("2nd", "#1111"),
+    ("the tenth", "#1103"),
+    ("the 10th one please", "#1103"),
+    ("not the first one, the second", "#1111"),
+    ("the second one, not the first", "#1111"),
+    ("不是第一个，是第二个", "#1111"),
+    ("the one before last", "#1104"),
+    ("the one before the last one", "#1104"),
+    ("倒数第三个", "#1105"),
+])
+def test_picking_by_any_place_in_the_list(pick: str, expected: str) -> None:
+    chat, _ = picked(many(12), pick)
+    assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize("pick", ["第11个", "第100个", "第十一个", "the 11th", "the 11th one", "eleventh",
+                                  "倒数第11个",
+                                  # a date or a count of times is no place
+                                  "the one from the 3rd", "the one I ordered on Nov 2nd", "我第2次问了"])
+def test_a_place_past_the_list_is_asked_about_not_looked_up(pick: str) -> None:
+    chat, answer = picked(many(12), pick)
+    assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
+    assert "order number" in answer or "订单号" in answer
+
+
+def test_not_the_one_of_two_is_the_other() -> None:
+    chat, _ = picked(many(2), "not the first one")
+    assert chat.arguments[-1] == {"order_id": "#1101", "email": "jane@example.com"}
+    chat, _ = picked(many(3), "not the first one")
+    assert len(chat.arguments) == 1
+
+
 def test_the_status_of_a_bare_number_asks_about_that_order() -> None:
     chat = Chat()
     chat.say("order 1042 jane@example.com")
