@@ -277,21 +277,33 @@ def _phone(text: _Text, region: str | None) -> str | None:
         return "+86" + "".join(cn.groups())
     # The metadata calls some numbers shoppers do have invalid (new ranges, the UK's 07700 900xxx), and the lookup
     # tool accepts any possible number; one written with a country code or a trunk prefix is taken when possible.
+    # A leading 0 is a trunk prefix only where the region dials one ("0612 34 56 78" is no US number).
     possible = phonenumbers.Leniency.POSSIBLE
+    prefixes = ("+", "0") if _trunk_zero(region) else ("+",)
     for match in phonenumbers.PhoneNumberMatcher(text.text, (region or "ZZ").upper(), leniency=possible):
-        if match.raw_string.startswith(("+", "0")) and sum(ch.isdigit() for ch in match.raw_string) >= 10:
+        if match.raw_string.startswith(prefixes) and sum(ch.isdigit() for ch in match.raw_string) >= 10:
             text.take(match.start, match.end)
             return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-    # A number called a phone but written as in another country ("0113 496 0000" to a US store) goes to the tool
-    # as written: it reads it in the order's own country.
-    if cued := _CUED_NATIONAL_PHONE.search(text.text):
-        text.take(*cued.span("v"))
-        return cued.group("v")
+    # A number called a phone but written as in another country ("0113 496 0000" or "612 34 56 78" to a US store)
+    # goes to the tool as written: it reads it in the order's own country.
+    for cued in _CUED_PHONE.finditer(text.text):
+        if 8 <= sum(ch.isdigit() for ch in cued.group("v")) <= 15:
+            text.take(*cued.span("v"))
+            return cued.group("v")
     return None
 
 
-_CUED_NATIONAL_PHONE = re.compile(
-    r"(?:phone|mobile|cell|tel(?:ephone)?|电话|手机)[^\d]{0,15}(?P<v>0\d[\d ().-]{7,14}\d)(?!\d)", re.IGNORECASE)
+_CUED_PHONE = re.compile(
+    r"(?:(?<![A-Za-z])(?:(?:cell|mobile|tele)?[\s-]?phone|mobile|cell|tel)(?![A-Za-z])|电话|手机)"
+    r"[^\d+]{0,15}(?<![\d+])(?P<v>\d[\d ().-]{6,24}\d)(?!\d)",
+    re.IGNORECASE,
+)
+"""After "phone", "mobile", "tel", 电话 or 手机: a run of 8 to 15 digits, spaced or dashed as the shopper wrote it."""
+
+
+def _trunk_zero(region: str | None) -> bool:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region((region or "").upper())
+    return metadata is not None and metadata.national_prefix == "0"
 
 
 def _dashed_phone(token: str, region: str | None) -> bool:

@@ -163,6 +163,28 @@ def test_a_phone_written_as_in_another_country_goes_to_the_tool_as_written() -> 
     assert "phone" not in extract_slots("order 000000033, ref 0113 496 0000", "US")
 
 
+@pytest.mark.parametrize(("text", "phone"), [
+    # a Spanish mobile written as in Spain, to a US store: the tool reads it in the order's country
+    ("order 1119, my phone is 612 34 56 78", "612 34 56 78"),
+    ("order 1119, my mobile: 612-34-56-78", "612-34-56-78"),
+    ("order 1119 tel 612345678", "612345678"),
+    ("订单1119，手机 612 34 56 78", "612 34 56 78"),
+    ("order 1119, my phone is 0612 34 56 78", "0612 34 56 78"),
+])
+def test_a_run_of_digits_called_a_phone_goes_to_the_tool_as_written(text: str, phone: str) -> None:
+    assert extract_slots(text, "US") == {"order_id": "1119", "phone": phone}
+
+
+@pytest.mark.parametrize("text", [
+    "order 1119, my phone is 612 34",  # too short for any phone
+    "order 1119, phone 1234 5678 9012 3456 7",  # too long
+    "order 1119 cancelled 612 34 56 78",  # "cell" inside a word
+    "order 1119, my hotel 612 34 56 78",  # "tel" inside a word
+])
+def test_only_a_phone_sized_run_after_the_word_phone_is_one(text: str) -> None:
+    assert "phone" not in extract_slots(text, "US")
+
+
 # --- conversations -----------------------------------------------------------------------------------------
 
 
