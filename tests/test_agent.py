@@ -266,6 +266,15 @@ def test_a_widget_order_without_a_number_is_reported_and_the_chat_goes_on(caplog
     assert "order number" in agent.respond(conversation, "where is my order?").answer
 
 
+def test_a_widget_order_number_that_is_a_boolean_is_no_order_number():
+    agent = agent_with(None)
+    conversation = agent.new_conversation(order_info={"uid": True})
+    assert conversation.order_hint is None
+    result = agent.respond(conversation, "where is my order?")
+    assert result.tool_calls == [] and conversation.session.failed_attempts == 0
+    assert "order number" in result.answer
+
+
 def test_conversation_state_round_trips_through_json_between_turns():
     model = ScriptedModel(call("lookup_orders", {"order_id": "1042"}), say("What email did you use?"),
                           call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}), say(FOUND_JANE))
