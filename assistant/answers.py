@@ -47,8 +47,9 @@ STALE_AFTER_DAYS = 5
 KINDS = ("found", "verification_needed", "no_match", "not_found", "locked", "unavailable", "invalid_arguments")
 """Tool result kinds the templates answer."""
 
-MESSAGES = ("greeting", "thanks", "need_order_id")
-"""Replies that answer no tool result (the offline responder's small talk)."""
+MESSAGES = ("greeting", "thanks", "need_order_id", "oldest_not_listed", "not_listed")
+"""Replies that answer no tool result (the offline responder's small talk, and asking again when the shopper picks
+a place the list shown does not hold)."""
 
 _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -433,7 +434,7 @@ def _render(language: str, **context: Any) -> str:
 
 
 def render_message(kind: str, *, language: str) -> str:
-    """A reply that answers no tool result: "greeting", "thanks" or "need_order_id"."""
+    """A reply that answers no tool result (one of `MESSAGES`)."""
     if kind not in MESSAGES:
         raise ValueError(f"unknown message kind {kind!r} (expected one of {', '.join(MESSAGES)})")
     return _render(language, kind=kind)

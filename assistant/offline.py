@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 import phonenumbers
 
+from assistant._picking import pick
 from assistant.answers import STALE_AFTER_DAYS, render_answer, render_message
 from assistant.language import detect_language, has_cjk
 from assistant.state import Conversation, Slots, ToolCallRecord
@@ -45,6 +46,8 @@ _ORDER_EN = re.compile(
     re.IGNORECASE,
 )
 _ORDER_ZH = re.compile(rf"订单(?:号码|编号|号)?\s*(?:是|为|:|：|\s)*(?P<v>[#＃]?\s?{_ID})")
+# "1018号订单", "我的1018订单": the number before the word (three digits at least, so "3个订单" names none).
+_ORDER_ZH_BEFORE = re.compile(r"(?<![A-Za-z0-9-])(?P<v>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*号?\s*订单")
 # "the status of 1048": a number of three digits at least ("the status of 2 orders" names none).
 _STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Za-z0-9-]*)", re.IGNORECASE)
 _HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
@@ -75,16 +78,18 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 
-# A number right after a correction ("sorry, I meant 1050", "不对，是1018") or a follow-up ("what about 1005",
-# "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001" name the order it
-# is not. "and", "also", "还有" join anything, so after them a number unlike the orders the conversation knows
-# does not count.
+# A number right after a correction ("sorry, I meant 1050", "不对，是1018", "not 1048, 1050") or a follow-up
+# ("what about 1005", "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001"
+# name the order it is not. Once the conversation knows an order number, a number after a cue must have its form
+# (see `_Seen`).
 _CUE = re.compile(
-    r"(?:(?P<fix>(?<![A-Za-z])(?:i\s+meant?|sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
-    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|我是说|我说的是|应该是|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是)"
+    r"(?:(?P<fix>(?P<restate>(?<![A-Za-z])i\s+meant?(?![A-Za-z])|我是说|我说的是|应该是)"
+    r"|(?<![A-Za-z])(?:sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
+    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是"
+    r"|(?:(?<![A-Za-z])not\s+|不是\s*)(?P<neg>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)(?=\s*[,，;；]))"
     r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about)(?![A-Za-z])|那)"
     r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
-    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|it\s+is|that'?s|that\s+is|should\s+be|is|was|the|my|order|number|no)"
+    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|(?:it|that)\s+(?:is|was)|that'?s|should\s+be|is|was|the|my|order|number|no)"
     r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
     r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
     re.IGNORECASE,
@@ -97,32 +102,30 @@ _AFTER_OK = frozenset(
     "please pls plz too instead then and or thanks thank thx with my email e-mail phone mobile zip postal postcode "
     "post is was now again also as for the it its it's where when what has hasn't order i".split())
 """Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs")."""
+_STATES = re.compile(r"(?:is|was|has|had|isn't|wasn't|hasn't|'s)(?![A-Za-z'])|是|为", re.IGNORECASE)
+"""A verb right after the number makes the sentence about the number ("1500 is too much", "2025是我的邮编")..."""
+_ABOUT_AN_ORDER = re.compile(
+    r"\s*(?:(?:still|not|never|also|just|yet|been)\s+)*"
+    r"(?:(?:late|delayed|missing|lost|stuck|overdue|arrived|here|shipped|delivered|dispatched)(?![A-Za-z])"
+    r"|(?:my|the|our)\s+(?:(?:right|correct|actual|real|other|new)\s+)?(?:order|one)(?![A-Za-z])"
+    r"|(?:right|correct)\s+(?:one|order|number)(?![A-Za-z])|(?:我的)?(?:订单|单号))",
+    re.IGNORECASE,
+)
+""" "...unless what it says is about an order: "1042 is late", "1050 is the right one", "1018是我的订单号"."""
+_NOT_THAT_ONE = re.compile(r"not\s+(?P<neg>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
+"""After the number, "not 1048": the order number it corrects ("sorry, I meant 1003 not 1048")."""
+_HAO = re.compile(r"号(?=\s*(?:订单|单)|的?\s*(?:呢|吗|啊|吧)?\s*(?:[,，。.!！?？;；]|$))")
+""" "1018号订单", "那个1092号(呢)": 号 after an order number, as Chinese often writes one; "1092号楼" stays a unit."""
 _CJK_UNIT = re.compile(r"[件个份台双只条盒包瓶箱天日号月年点分秒元块毛角斤克米岁次人张本]|美元|公斤")
+
+_ORDINAL = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.IGNORECASE)
+""" "2nd", "11th": a place in a list, never an order number."""
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?:\s+there)?[\s!.,！。，~]*$",
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers)\b|谢谢|多谢|感谢", re.IGNORECASE)
-# Places in the list of orders (most recent first) a shopper picks by; the first pattern found wins. Words that mean
-# first or last in time come before the places: "the first one I ever placed" is the oldest and "my last order" or
-# "the last one I placed" the most recent, while "the first one" is the first listed and "the last one" the last
-# listed. "last" before a time ("last week") names no place.
-_ORDINALS = [
-    (re.compile(r"\bmy\s+last\b|\blast(?:\s+\w+){0,2}?\s+(?:I|we)\s+(?:ever\s+)?(?:placed|ordered|made|bought)\b"
-                r"|上一?次(?:下|买|订|购)|最后一次(?:下|买|订|购)", re.IGNORECASE), 0),
-    (re.compile(r"\b(?:oldest|earliest)\b|\bfirst(?:\s+\w+){0,2}?\s+(?:ever|(?:I|we)\s+(?:ever\s+)?"
-                r"(?:placed|ordered|made|bought))\b|最早|第一次(?:下|买|订|购)", re.IGNORECASE), -1),
-    (re.compile(r"\b(?:second|2nd)[\s-]+(?:to[\s-]+)?last\b|\bpenultimate\b|倒数第(?:二|2)", re.IGNORECASE), -2),
-    (re.compile(r"\blast\b(?!\s+(?:week|month|year|night|time|weekend|few|couple|monday|tuesday|wednesday|thursday"
-                r"|friday|saturday|sunday)\b)|最后(?!一次)|倒数第(?:一|1)", re.IGNORECASE), -1),
-    (re.compile(r"\b(?:first|1st|latest|most\s+recent|newest)\b|第(?:一|1)个?|最新|最近", re.IGNORECASE), 0),
-    (re.compile(r"\b(?:second|2nd)\b|第(?:二|2)个?", re.IGNORECASE), 1),
-    (re.compile(r"\b(?:third|3rd)\b|第(?:三|3)个?", re.IGNORECASE), 2),
-    (re.compile(r"\b(?:fourth|4th)\b|第(?:四|4)个?", re.IGNORECASE), 3),
-]
-
-
 @dataclass
 class _Text:
     """The message with each recognised span blanked out, so one number is never read as two things."""
@@ -156,16 +159,50 @@ def _order_ok(match: re.Match[str]) -> bool:
     return keyword is None or bool(keyword.strip()) or sum(ch.isdigit() for ch in value) >= 3
 
 
+def _number_before_ok(match: re.Match[str]) -> bool:
+    """ "1018号订单" names order 1018; in "13800138000订单到哪了" the number is the shopper's mobile."""
+    return _order_ok(match) and not _CN_MOBILE.fullmatch(match.group("v").lstrip("#＃ "))
+
+
 def _shape(value: str) -> str:
     """An order number's form with each digit as 9: "#1048" and "1050" share one, "ORD-12345" has another."""
     return re.sub(r"\d", "9", normalise_order_id(value))
 
 
-def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str | None,
-               shapes: set[str]) -> bool:
+@dataclass(frozen=True)
+class _Seen:
+    """What the conversation holds that a number after a cue is read against."""
+
+    ids: frozenset[str] = frozenset()
+    """The order numbers known (normalised): "not 1048, 1003" corrects only an order number the shopper gave."""
+    shapes: frozenset[str] = frozenset()
+    """The forms (`_shape`) of the order numbers known: once there is one, a number after a cue must have one of
+    them ("actually 55401" after #1048 is no order number)."""
+    years: bool = False
+    """An order number known is itself a year (19xx, 20xx): only then may a year after a cue be an order number."""
+    postal_codes: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
+    """The digits of the phones the shopper gave: a number they end with ("0114") is the phone's end."""
+
+    def naming(self, order_id: str) -> _Seen:
+        """With an order number named earlier in the message ("order 1001, sorry, I meant 1018")."""
+        value = normalise_order_id(order_id)
+        return replace(self, ids=self.ids | {value}, shapes=self.shapes | {_shape(value)},
+                       years=self.years or bool(_NOT_AN_ORDER.fullmatch(value)))
+
+    @classmethod
+    def of(cls, known: Sequence[str], given: Sequence[str]) -> _Seen:
+        ids = [normalise_order_id(k) for k in known if k]
+        return cls(frozenset(ids), frozenset(_shape(i) for i in ids), any(_NOT_AN_ORDER.fullmatch(i) for i in ids),
+                   frozenset(_postal(g) for g in given if g),
+                   tuple(d for g in given if len(d := re.sub(r"\D", "", g or "")) >= 7))
+
+
+def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen) -> bool:
     """The number after a cue is an order number: it looks like one, and nothing makes it a quantity, price,
-    year, date, phone or (when a second factor was asked for) postal code. A number of the shape of an order
-    number already in the conversation is one."""
+    year, date, phone, postal code, or the subject of a sentence about something else. Once an order number is
+    known, it has that order number's form: a wrong order number costs the shopper a failed attempt, a missed
+    one only a question."""
     value = match.group("v").lstrip("#＃ ")
     start, end = match.span("v")
     if sum(ch.isdigit() for ch in value) < 3 or text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
@@ -175,36 +212,43 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, pending: str
     if re.match(r"[.,:/]\d|\s*[%％]|\s[A-Za-z]?\d", after):
         return False
     rest = after.lstrip()
+    if (verb := _STATES.match(rest)) and not _ABOUT_AN_ORDER.match(rest, verb.end()):
+        return False  # "but 1500 is too much", "actually 0114 is the end of my phone", "1030 is when…"
     word = re.match(r"[A-Za-z'-]+", rest)
-    if (word and word.group().lower() not in _AFTER_OK) or _CJK_UNIT.match(rest):
+    negated = match.group("neg") or ((not_that := _NOT_THAT_ONE.match(rest)) and not_that.group("neg"))
+    if negated and normalise_order_id(negated) not in seen.ids:
+        return False  # "not 1500, 1200": what it corrects is no order number the conversation knows
+    if word and word.group().lower() not in _AFTER_OK and not negated:
         return False
+    if _CJK_UNIT.match(rest) and not _HAO.match(rest):
+        return False
+    digits = value.replace("-", "")
+    if _postal(value) in seen.postal_codes or (digits.isdigit() and any(p.endswith(digits) for p in seen.phones)):
+        return False  # the postal code or (the end of) the phone the shopper gave
+    if _NOT_AN_ORDER.fullmatch(value) and not (seen.years or (match.group("restate") and _shape(value)
+                                                               in seen.shapes)):
+        return False  # a year or a date; "I meant 2001" after order 1042 restates the order number
     if match.group("add"):
         before = re.search(r"[A-Za-z0-9-]+(?=[\s,，]*$)", text[:match.start()])
         if before and _shape(before.group()) == _shape(value):
             return False  # "in 2024 and 2025": a list of like numbers, the first not read as an order either
-        if shapes and _shape(value) not in shapes:
-            return False  # "and 94103" after order 1048
-    if _shape(value) in shapes:
-        return True
-    if not _CUE_VALUE.fullmatch(value) or _NOT_AN_ORDER.fullmatch(value):
+    if seen.shapes:
+        return _shape(value) in seen.shapes
+    if not _CUE_VALUE.fullmatch(value):
         return False
-    digits = value.replace("-", "")
-    if digits.isdigit() and len(digits) >= 7 and (
+    return not (digits.isdigit() and len(digits) >= 7 and (
             len(digits) > 20 or _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
             or any(m.start == 0 and m.end == len(value)
                    for m in phonenumbers.PhoneNumberMatcher(value, (region or "ZZ").upper()))
-            or (len(digits) >= 10 and detect_carrier(digits))):
-        return False  # a phone or a tracking number
-    # A second factor was asked for: a number unlike the order's is the postal code or phone it asked for.
-    return pending != "second_factor" or not shapes
+            or (len(digits) >= 10 and detect_carrier(digits))))  # a phone or a tracking number
 
 
-def _cue_orders(rest: _Text, region: str | None, pending: str | None, known: Sequence[str],
-                named: bool) -> str | None:
+def _cue_orders(rest: _Text, region: str | None, seen: _Seen, named: str | None) -> str | None:
     """The order number a correction or follow-up gives: the last one after a correction, else (when the
     message names no other order) the first after a follow-up. Every number read this way is taken from `rest`."""
-    shapes = {_shape(k) for k in known if k}
-    found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, pending, shapes)]
+    if named:
+        seen = seen.naming(named)
+    found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, seen)]
     for match in found:
         rest.take(*match.span("v"))
     fixes = [m for m in found if m.group("fix")]
@@ -233,21 +277,33 @@ def _phone(text: _Text, region: str | None) -> str | None:
         return "+86" + "".join(cn.groups())
     # The metadata calls some numbers shoppers do have invalid (new ranges, the UK's 07700 900xxx), and the lookup
     # tool accepts any possible number; one written with a country code or a trunk prefix is taken when possible.
+    # A leading 0 is a trunk prefix only where the region dials one ("0612 34 56 78" is no US number).
     possible = phonenumbers.Leniency.POSSIBLE
+    prefixes = ("+", "0") if _trunk_zero(region) else ("+",)
     for match in phonenumbers.PhoneNumberMatcher(text.text, (region or "ZZ").upper(), leniency=possible):
-        if match.raw_string.startswith(("+", "0")) and sum(ch.isdigit() for ch in match.raw_string) >= 10:
+        if match.raw_string.startswith(prefixes) and sum(ch.isdigit() for ch in match.raw_string) >= 10:
             text.take(match.start, match.end)
             return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-    # A number called a phone but written as in another country ("0113 496 0000" to a US store) goes to the tool
-    # as written: it reads it in the order's own country.
-    if cued := _CUED_NATIONAL_PHONE.search(text.text):
-        text.take(*cued.span("v"))
-        return cued.group("v")
+    # A number called a phone but written as in another country ("0113 496 0000" or "612 34 56 78" to a US store)
+    # goes to the tool as written: it reads it in the order's own country.
+    for cued in _CUED_PHONE.finditer(text.text):
+        if 8 <= sum(ch.isdigit() for ch in cued.group("v")) <= 15:
+            text.take(*cued.span("v"))
+            return cued.group("v")
     return None
 
 
-_CUED_NATIONAL_PHONE = re.compile(
-    r"(?:phone|mobile|cell|tel(?:ephone)?|电话|手机)[^\d]{0,15}(?P<v>0\d[\d ().-]{7,14}\d)(?!\d)", re.IGNORECASE)
+_CUED_PHONE = re.compile(
+    r"(?:(?<![A-Za-z])(?:(?:cell|mobile|tele)?[\s-]?phone|mobile|cell|tel)(?![A-Za-z])|电话|手机)"
+    r"[^\d+]{0,15}(?<![\d+])(?P<v>\d[\d ().-]{6,24}\d)(?!\d)",
+    re.IGNORECASE,
+)
+"""After "phone", "mobile", "tel", 电话 or 手机: a run of 8 to 15 digits, spaced or dashed as the shopper wrote it."""
+
+
+def _trunk_zero(region: str | None) -> bool:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region((region or "").upper())
+    return metadata is not None and metadata.national_prefix == "0"
 
 
 def _dashed_phone(token: str, region: str | None) -> bool:
@@ -266,13 +322,15 @@ def _bare(text: str) -> str:
 
 
 def extract_slots(text: str, region: str | None = None, pending: str | None = None, *,
-                  known: Sequence[str] = ()) -> dict[str, str]:
+                  known: Sequence[str] = (), given: Sequence[str] = ()) -> dict[str, str]:
     """Order number, reference ID, email, phone (E.164) and postal code found in one message.
 
     `pending` is what the last reply asked for: a bare token is an order number when it asked for one
     ("order_id" or "which_order"), a bare postal code when it asked for a second factor ("second_factor").
     `known` are the order numbers the conversation already holds: a number of their shape after a correction or
-    a follow-up ("sorry, I meant 1050") is an order number even where it could be a postal code.
+    a follow-up ("sorry, I meant 1050") is an order number even where it could be a postal code, and one of
+    another form is not. `given` are the postal codes and phones the shopper gave: a number after a cue equal to
+    one (or a phone's end) is not an order number.
     """
     # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
     rest = _Text(unicodedata.normalize("NFKC", text))
@@ -284,19 +342,20 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
         out["ref_id"] = ref
     if postal := rest.first(_POSTAL, lambda m: _has_digit(m.group("v"))):
         out["postal_code"] = postal.upper()
-    for pattern in (_ORDER_EN, _ORDER_ZH, _HASH, _STATUS_OF, _AMAZON):
-        if order := rest.first(pattern, _order_ok):
+    for pattern in (_ORDER_EN, _ORDER_ZH, _ORDER_ZH_BEFORE, _HASH, _STATUS_OF, _AMAZON):
+        if order := rest.first(pattern, _order_ok if pattern is not _ORDER_ZH_BEFORE else _number_before_ok):
             out["order_id"] = re.sub(r"^[#＃]\s?", "#", order)
             break
     else:
         if code := rest.first(_CODE, lambda m: not _S10.fullmatch(m.group("v"))):
             out["order_id"] = code
-    if cued := _cue_orders(rest, region, pending, known, named="order_id" in out or "ref_id" in out):
+    if cued := _cue_orders(rest, region, _Seen.of(known, given), named=out.get("order_id") or out.get("ref_id")):
         out["order_id"] = cued
     bare = _bare(rest.text)
     if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
         # A bare run of digits answers "what is your order number?" even when it could be dialled.
-        if _BARE_TOKEN.fullmatch(bare) and _has_digit(bare) and len(bare) <= 40 and not _dashed_phone(bare, region):
+        if (_BARE_TOKEN.fullmatch(bare) and _has_digit(bare) and len(bare) <= 40 and not _dashed_phone(bare, region)
+                and not _ORDINAL.fullmatch(bare)):
             out["order_id"] = bare.replace(" ", "")
             rest.take(0, len(rest.text))
     if phone := _phone(rest, region):
@@ -362,20 +421,15 @@ def _pending(result: dict[str, Any]) -> Pending | None:
     return None
 
 
-def _listed_orders(conversation: Conversation) -> list[str]:
-    """The order numbers of the last list the shopper was asked to choose from, most recent first."""
+def _listed_orders(conversation: Conversation) -> tuple[list[str], int]:
+    """The order numbers of the last list the shopper was asked to choose from, most recent first, and how many
+    (older) orders it left out."""
     for result in reversed(conversation.tool_results):
         if result.get("result") == "found":
-            return [str(o["id"]) for o in result.get("orders") or [] if isinstance(o, dict) and o.get("id")]
-    return []
-
-
-def _choice(text: str, listed: list[str]) -> str | None:
-    for pattern, index in _ORDINALS:
-        if pattern.search(text) and listed:
-            if -len(listed) <= index < len(listed):
-                return listed[index]
-    return None
+            more = result.get("more")
+            return ([str(o["id"]) for o in result.get("orders") or [] if isinstance(o, dict) and o.get("id")],
+                    more if isinstance(more, int) and not isinstance(more, bool) else 0)
+    return [], 0
 
 
 def _small_talk(text: str) -> str | None:
@@ -393,7 +447,8 @@ class Plan:
     lookup: dict[str, Any]
     """The `lookup_orders` arguments to call with this turn; empty when there is nothing new to look up."""
     talk: str | None
-    """"greeting" or "thanks" when the message is only that."""
+    """"greeting" or "thanks" when the message is only that; "oldest_not_listed" or "not_listed" when it picks a
+    place the list shown does not hold (the reply asks for the order number)."""
     changed: bool
     """The message gave something new (a slot changed)."""
 
@@ -430,19 +485,22 @@ class OfflineResponder:
         slots = conversation.slots
         region = ctx.merchant.default_region
         pending = slots.pending or (None if (slots.order_id or slots.ref_id) else "order_id")
-        listed = _listed_orders(conversation)
+        listed, more = _listed_orders(conversation)
         known = [k for k in (slots.order_id, slots.ref_id, conversation.order_hint, *listed) if k]
-        found = extract_slots(text, region, pending, known=known)
+        given = [g for g in (slots.postal_code, slots.phone, conversation.session.verified_phone) if g]
+        found = extract_slots(text, region, pending, known=known, given=given)
+        unlisted = None
         if slots.pending == "which_order" and "order_id" not in found:
-            chosen = _choice(text, listed)
-            if chosen:
-                found["order_id"] = chosen
+            chosen = pick(text, listed, more)
+            if chosen.order_id:
+                found["order_id"] = chosen.order_id
+            unlisted = chosen.unlisted
         changed = merge_slots(slots, found, region)
         if not (slots.order_id or slots.ref_id) and conversation.order_hint:
             # The widget's order is where the shopper is looking; it is looked up like a typed order number.
             slots.order_id = conversation.order_hint
             changed = True
-        talk = None if found else _small_talk(text)
+        talk = unlisted or (None if found else _small_talk(text))
         arguments: dict[str, Any] = _arguments(slots)
         session = conversation.session
         if not arguments and not talk and not conversation.tool_results and (

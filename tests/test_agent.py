@@ -266,6 +266,15 @@ def test_a_widget_order_without_a_number_is_reported_and_the_chat_goes_on(caplog
     assert "order number" in agent.respond(conversation, "where is my order?").answer
 
 
+def test_a_widget_order_number_that_is_a_boolean_is_no_order_number():
+    agent = agent_with(None)
+    conversation = agent.new_conversation(order_info={"uid": True})
+    assert conversation.order_hint is None
+    result = agent.respond(conversation, "where is my order?")
+    assert result.tool_calls == [] and conversation.session.failed_attempts == 0
+    assert "order number" in result.answer
+
+
 def test_conversation_state_round_trips_through_json_between_turns():
     model = ScriptedModel(call("lookup_orders", {"order_id": "1042"}), say("What email did you use?"),
                           call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}), say(FOUND_JANE))
@@ -362,6 +371,17 @@ def test_prefetch_follows_a_corrected_order_number():
     assert [c.arguments for c in result.tool_calls] == [{"order_id": "2001"}]
     assert result.tool_calls[0].result["result"] == "verification_needed"
     assert conversation.session.failed_attempts == 0
+    model.assert_complete()
+
+
+def test_prefetch_reads_no_order_number_from_a_sentence_about_another_number():
+    """"but 1500 is too much for shipping" after order 1042 is answered: no prefetch, no failed attempt."""
+    model = ScriptedModel(say("Order #1042 has shipped."), say("I can connect you with our team about shipping."))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    agent.respond(conversation, "where is order 1042? jane@example.com")
+    result = agent.respond(conversation, "but 1500 is too much for shipping")
+    assert result.tool_calls == [] and conversation.session.failed_attempts == 0
     model.assert_complete()
 
 

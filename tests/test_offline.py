@@ -163,6 +163,28 @@ def test_a_phone_written_as_in_another_country_goes_to_the_tool_as_written() -> 
     assert "phone" not in extract_slots("order 000000033, ref 0113 496 0000", "US")
 
 
+@pytest.mark.parametrize(("text", "phone"), [
+    # a Spanish mobile written as in Spain, to a US store: the tool reads it in the order's country
+    ("order 1119, my phone is 612 34 56 78", "612 34 56 78"),
+    ("order 1119, my mobile: 612-34-56-78", "612-34-56-78"),
+    ("order 1119 tel 612345678", "612345678"),
+    ("订单1119，手机 612 34 56 78", "612 34 56 78"),
+    ("order 1119, my phone is 0612 34 56 78", "0612 34 56 78"),
+])
+def test_a_run_of_digits_called_a_phone_goes_to_the_tool_as_written(text: str, phone: str) -> None:
+    assert extract_slots(text, "US") == {"order_id": "1119", "phone": phone}
+
+
+@pytest.mark.parametrize("text", [
+    "order 1119, my phone is 612 34",  # too short for any phone
+    "order 1119, phone 1234 5678 9012 3456 7",  # too long
+    "order 1119 cancelled 612 34 56 78",  # "cell" inside a word
+    "order 1119, my hotel 612 34 56 78",  # "tel" inside a word
+])
+def test_only_a_phone_sized_run_after_the_word_phone_is_one(text: str) -> None:
+    assert "phone" not in extract_slots(text, "US")
+
+
 # --- conversations -----------------------------------------------------------------------------------------
 
 
@@ -294,6 +316,71 @@ def test_second_to_last_and_a_last_that_is_a_time() -> None:
     chat.say("jane@example.com")
     chat.say("the one I ordered last week")
     assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
+
+
+def many(count: int) -> list[Order]:
+    """Jane's orders #1101 (the oldest) to #11xx, one a day in November."""
+    return [order(f"#{1100 + n}", f"2025-11-{n:02d}T10:00:00-08:00", f"1Z999AA1{n:08d}", "2025-11-27T00:00:00-08:00")
+            for n in range(1, count + 1)]
+
+
+def picked(orders: list[Order], pick: str) -> tuple[Chat, str]:
+    chat = Chat(orders=orders, session=Session(verified_email="jane@example.com"))
+    chat.say("jane@example.com")
+    return chat, chat.say(pick)
+
+
+@pytest.mark.parametrize("pick", ["the oldest", "the earliest", "最早的", "the first one I ever placed",
+                                  "my first ever order", "第一次买的那个"])
+def test_the_oldest_is_not_picked_from_a_list_that_leaves_orders_out(pick: str) -> None:
+    """Twelve orders, ten listed: the oldest listed (#1103) is not the oldest (#1101), so the shopper is asked."""
+    chat, answer = picked(many(12), pick)
+    assert chat.last.get("more") == 2 and len(chat.arguments) == 1
+    assert chat.conversation.slots.pending == "which_order"
+    assert "#1103" not in answer and ("order number" in answer or "订单号" in answer)
+    assert "oldest" in answer or "最早" in answer
+    # with every order listed, the oldest listed is the oldest
+    chat, _ = picked(many(3), pick)
+    assert chat.arguments[-1] == {"order_id": "#1101", "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize(("pick", "expected"), [
+    ("第10个", "#1103"),
+    ("第十个", "#1103"),
+    ("第2个", "#1111"),
+    ("第二个", "#1111"),
+    ("the 2nd", "#1111"),
+    ("the 3rd one", "#1110"),
+    ("2nd", "#1111"),
+    ("the tenth", "#1103"),
+    ("the 10th one please", "#1103"),
+    ("not the first one, the second", "#1111"),
+    ("the second one, not the first", "#1111"),
+    ("不是第一个，是第二个", "#1111"),
+    ("the one before last", "#1104"),
+    ("the one before the last one", "#1104"),
+    ("倒数第三个", "#1105"),
+])
+def test_picking_by_any_place_in_the_list(pick: str, expected: str) -> None:
+    chat, _ = picked(many(12), pick)
+    assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize("pick", ["第11个", "第100个", "第十一个", "the 11th", "the 11th one", "eleventh",
+                                  "倒数第11个",
+                                  # a date or a count of times is no place
+                                  "the one from the 3rd", "the one I ordered on Nov 2nd", "我第2次问了"])
+def test_a_place_past_the_list_is_asked_about_not_looked_up(pick: str) -> None:
+    chat, answer = picked(many(12), pick)
+    assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
+    assert "order number" in answer or "订单号" in answer
+
+
+def test_not_the_one_of_two_is_the_other() -> None:
+    chat, _ = picked(many(2), "not the first one")
+    assert chat.arguments[-1] == {"order_id": "#1101", "email": "jane@example.com"}
+    chat, _ = picked(many(3), "not the first one")
+    assert len(chat.arguments) == 1
 
 
 def test_the_status_of_a_bare_number_asks_about_that_order() -> None:
@@ -477,8 +564,67 @@ def test_a_number_after_a_correction_or_follow_up_is_the_order_number(
 
 
 def test_a_year_is_an_order_number_where_order_numbers_look_like_years() -> None:
-    assert extract_slots("what about 2024?", "US", None, known=["1048"]) == {"order_id": "2024"}
+    # Four digits like #1048 are not enough: "what about 2025" is about the year.
+    assert extract_slots("what about 2024?", "US", None, known=["#2001"]) == {"order_id": "2024"}
+    assert extract_slots("what about 2024?", "US", None, known=["1048"]) == {}
     assert extract_slots("what about 2024?", "US", None) == {}
+    # "I meant" restates the order number just given: a year of its form is the order number meant
+    assert extract_slots("sorry, I meant 2001", "US", "second_factor", known=["1042"]) == {"order_id": "2001"}
+    assert extract_slots("sorry, it's 2001", "US", None, known=["1042"]) == {}
+
+
+# After "where is order #1048?" and the email, each of these was read as an order number and charged a failed
+# attempt (five lock the shopper out). None is one.
+NOT_ORDER_NUMBERS = [
+    "but 1500 is too much for shipping",
+    "actually 2026 has been a rough year",
+    "wait, 1030 is when it was supposed to arrive",
+    "sorry 55401 is my zip",
+    "actually 0114 is the end of my phone",
+    "actually 55401",
+    "what about 55401",
+    "actually 1200 is what I paid",
+    "but 4444 is my card",
+    "but 129 is too much",
+    "what about 2025",
+    "那2025呢",
+    "不对，是2025",
+    "不对，是610041",
+    "不对，2025是我的邮编",
+]
+
+
+@pytest.mark.parametrize("text", NOT_ORDER_NUMBERS)
+def test_a_number_after_a_cue_that_is_no_order_number_costs_no_attempt(text: str) -> None:
+    chat = Chat(orders=[order("#1048", "2025-11-20T10:00:00-08:00", "1Z999AA10123456784",
+                              "2025-11-27T00:00:00-08:00")])
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    assert "#1048" in chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize(("text", "known", "given", "expected"), [
+    # a statement about the number is about something else, unless it is about an order
+    ("but 1500 is too much", [], [], {}),
+    ("actually 2026 has been a rough year", [], [], {}),
+    ("and 1042 is late", [], [], {"order_id": "1042"}),
+    ("sorry, 1050 is the right one", ["1048"], [], {"order_id": "1050"}),
+    ("actually 1050 hasn't arrived either", ["1048"], [], {"order_id": "1050"}),
+    ("不对，1018是我的订单号", ["1001"], [], {"order_id": "1018"}),
+    # once an order number is known, one of another form is not one
+    ("sorry, 12345", ["1048"], [], {}),
+    ("sorry, 12345", [], [], {"order_id": "12345"}),
+    ("what about ORD-20", ["1048"], [], {}),
+    # the postal code or the end of the phone the shopper gave
+    ("actually 55401", ["10001"], ["55401"], {}),
+    ("actually 55402", ["10001"], ["55401"], {"order_id": "55402"}),
+    ("actually 0114", ["1048"], ["+16125550114"], {}),
+    ("actually 0115", ["1048"], ["+16125550114"], {"order_id": "0115"}),
+])
+def test_what_a_number_after_a_cue_is_read_against(
+        text: str, known: list[str], given: list[str], expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US", None, known=known, given=given) == expected
 
 
 def test_a_corrected_order_number_is_looked_up_with_the_details_that_follow() -> None:
@@ -522,6 +668,67 @@ def test_a_chinese_correction_and_follow_up() -> None:
     one = Chat(orders=chen, merchant=CN)
     assert one.say("订单号是1001，不对，是1018，手机15028889999").startswith("订单 #1018")
     assert one.arguments == [{"order_id": "1018", "phone": "+8615028889999"}]
+
+
+@pytest.mark.parametrize(("text", "known", "expected"), [
+    # the number before or after "not" is the wrong one
+    ("sorry I meant 1003 not 1048", ["#1048"], "1003"),
+    ("sorry, it's 1057 not 1048", ["#1048"], "1057"),
+    ("sorry, I meant 1003, not 1048", ["#1048"], "1003"),
+    ("not 1048, 1003", ["#1048"], "1003"),
+    ("not 1048, it's 1003", ["#1048"], "1003"),
+    ("不是1048，1003", ["#1048"], "1003"),
+    ("actually it was 1005", ["#1048"], "1005"),
+    ("actually that was 1005", ["#1048"], "1005"),
+    # "1018号订单", "1092号": how an order number is often written in Chinese
+    ("抱歉，是1018号订单", ["1001"], "1018"),
+    ("那个1092号", ["1001"], "1092"),
+    ("那1092号呢？", ["1001"], "1092"),
+    ("我的1018号订单到哪了", [], "1018"),
+])
+def test_a_correction_names_the_right_number(text: str, known: list[str], expected: str) -> None:
+    assert extract_slots(text, "US", None, known=known) == {"order_id": expected}
+
+
+@pytest.mark.parametrize("text", [
+    "sorry I meant 1003 not 1048",
+    "sorry, it's 1057 not 1048",
+    "not 1048, 1003",
+    "actually it was 1005",
+])
+def test_a_correction_after_a_verified_order_looks_up_the_new_number(text: str) -> None:
+    orders = [order(f"#{n}", "2025-11-20T10:00:00-08:00", f"1Z999AA1000000{n}", "2025-11-27T00:00:00-08:00")
+              for n in ("1048", "1003", "1057", "1005")]
+    chat = Chat(orders=orders)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    wanted = next(n for n in ("1003", "1057", "1005") if n in text)
+    assert chat.say(text).startswith(f"Order #{wanted} has shipped.")
+    assert chat.arguments[-1] == {"order_id": wanted, "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize("text", ["抱歉，是1018号订单", "那个1018号"])
+def test_a_chinese_correction_with_hao(text: str) -> None:
+    chen = [order(f"#{n}", "2025-10-10T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n in ("1001", "1018")]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了？手机15028889999")
+    assert chat.say(text).startswith("订单 #1018")
+    assert chat.arguments[-1] == {"order_id": "1018", "phone": "+8615028889999"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sorry, 1092号楼", {}),  # a building, not an order
+    ("不对，是15号", {}),  # the 15th
+    ("我3个订单都没到", {}),
+    # what "not" corrects must be an order number the conversation knows
+    ("the total was not 1500, 1200", {}),
+    ("sorry, I meant 1500 not 1200", {}),
+    ("不是1500，1200", {}),
+    ("13800138000订单到哪了", {"phone": "+8613800138000"}),
+])
+def test_hao_after_other_numbers_is_still_a_unit(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "CN", None, known=["1001"]) == expected
 
 
 def test_a_signed_in_shopper_asks_about_another_order_after_the_list() -> None:

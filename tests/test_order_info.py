@@ -172,6 +172,25 @@ def test_the_hint_of_a_readable_order_logs_nothing(caplog: pytest.LogCaptureFixt
     assert caplog.records == []
 
 
+@pytest.mark.parametrize("value", [True, False, 10.5, 1048.0, [1048], {"id": 1048}])
+def test_an_order_number_that_is_neither_text_nor_a_whole_number_is_ignored(
+        value: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """{"uid": true} named order "true": a lookup that cost the shopper a failed attempt."""
+    with caplog.at_level("WARNING", logger="order_assistant.order_info"):
+        with pytest.raises(SampleError, match="no order number"):
+            order_info_hint({"uid": value, "statusText": "已发货"})
+        with pytest.raises(SampleError, match="no order number"):
+            order_info_orders(json.dumps({"uid": value}))
+        # the other key still names the order
+        assert order_info_hint({"orderUid": value, "uid": "1048"}) == "1048"
+    assert "uid" in caplog.text and "ignored" in caplog.text
+
+
+def test_a_whole_number_order_number_is_read() -> None:
+    assert order_info_hint({"uid": 1048}) == "1048"
+    assert order_info_hint('{"orderUid": 1048}') == "1048"
+
+
 @pytest.mark.parametrize(
     ("value", "reason"),
     [

@@ -47,7 +47,7 @@ def order_info_orders(
     """The canonical orders in a widget orderInfo, mapped with the bytedesk preset (the keyword arguments override
     the preset's defaults, as a merchant config does). SampleError when it cannot be read or mapped."""
     mapper = _mapper(timezone, currency, region)
-    records = mapper.records(parse_order_info(value))
+    records = _plain_numbers(mapper.records(parse_order_info(value)))
     mapped = mapper.map_records(records)
 
     def where(index: int | None) -> str:
@@ -77,7 +77,7 @@ def order_info_hint(
     number at all."""
     mapper = _mapper(timezone, currency, region)
     try:
-        records = mapper.records(parse_order_info(value))
+        records = _plain_numbers(mapper.records(parse_order_info(value)))
     except RecordError as exc:
         raise SampleError(f"{_PARAM}: {exc}") from None
     mapped = mapper.map_records(records)
@@ -92,6 +92,27 @@ def order_info_hint(
     if number is None:
         raise SampleError(f"{_PARAM}: no order number (uid or orderUid)")
     return number
+
+
+_NUMBER_KEYS = ("orderUid", "uid")
+"""The keys the bytedesk preset reads the order number from."""
+
+
+def _plain_numbers(records: list[Any]) -> list[Any]:
+    """The records without an order number that is neither text nor a whole number: `{"uid": true}` would map to
+    order "true", and looking that up costs the shopper a failed attempt. Lists and objects go the same way."""
+    out = []
+    for index, record in enumerate(records):
+        if isinstance(record, dict):
+            odd = [k for k in _NUMBER_KEYS if record.get(k) is not None and (
+                isinstance(record[k], bool) or not isinstance(record[k], str | int))]
+            for key in odd:
+                where = f"order {index + 1}: " if len(records) > 1 else ""
+                log.warning("%s: %s%s: %s is not an order number; ignored", _PARAM, where, key,
+                            json.dumps(record[key], ensure_ascii=False)[:40])
+            record = {k: v for k, v in record.items() if k not in odd}
+        out.append(record)
+    return out
 
 
 @lru_cache(maxsize=8)
