@@ -115,6 +115,14 @@ def test_several_orders_come_in_brief_and_the_chosen_one_whole():
     assert view["shipments"][0]["tracking_number"] == "1Z999AA10123456784" and view["customer"]["name"]
 
 
+def test_a_list_that_leaves_orders_out_says_the_oldest_is_not_in_it():
+    many = [order(f"#{2000 + i}", "jane@example.com", "+14155550199", created=f"2026-10-{i + 1:02d}T10:00:00Z")
+            for i in range(12)]
+    result, _ = run({"signed_in": True}, Session(verified_email="jane@example.com"), orders=many)
+    assert len(result["orders"]) == 10 and result["more"] == 2
+    assert "not listed" in result["message"] and "ask for its order number" in result["message"]
+
+
 def test_times_are_written_in_the_merchants_timezone():
     """An estimate of 02:00 UTC is the evening before in Los Angeles: the model reads the shopper's day off it."""
     late = order("#1042", "jane@example.com", "+14155550199", created="2026-11-20T17:30:45Z")

@@ -133,7 +133,9 @@ def _found(orders: list[Order], disclosure: Disclosure, ctx: LookupContext) -> d
         "orders": [order_summary(o, tz) if brief else order_view(o, disclosure, tz) for o in shown],
     }
     if len(orders) > len(shown):
-        out["more"] = len(orders) - len(shown)
+        out["more"] = more = len(orders) - len(shown)
+        out["message"] = (f"{more} older order(s) are not listed, so the oldest is not here: for one of them, ask for "
+                          "its order number.")
     return out
 
 
