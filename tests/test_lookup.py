@@ -326,3 +326,24 @@ def test_a_phone_no_number_here_does_not_spare_the_other_details_from_counting()
     for i in range(6):
         result, _ = run({"order_id": "1042", "postal_code": f"5540{i}", "phone": "0113 496 0000"}, session=session)
     assert result["result"] == "locked" and session.failed_attempts == 5
+
+
+def test_a_phone_read_abroad_counts_only_as_the_shopper_wrote_it():
+    """A phone the shopper did not write (here with an extension added) is no detail for any order, so reading it in
+    the order's country can neither verify nor be tried without counting."""
+    fr = order("#1014", "fr@example.com", "+33612345678", shipping_address={
+        "line1": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001", "country": "FR"})
+    session = Session()
+    for guess in ("70", "71", "78"):
+        ctx = LookupContext(ListSource([fr]), MerchantInfo(default_region="US"), PolicyConfig(), session,
+                            shopper_text=f"order 1014 - 0033.6.12.34.56.{guess}")
+        result = TOOL.call(ctx, json.dumps({"order_id": "1014", "phone": f"0033 6 12 34 56 {guess} ext 9"}))
+        assert result["result"] == "verification_needed", guess
+    assert session.failed_attempts == 0
+    # Written as the shopper wrote it, a wrong guess counts and the right one verifies.
+    for guess, outcome in (("70", "no_match"), ("78", "found")):
+        ctx = LookupContext(ListSource([fr]), MerchantInfo(default_region="US"), PolicyConfig(), session,
+                            shopper_text=f"order 1014 - 0033.6.12.34.56.{guess}")
+        result = TOOL.call(ctx, json.dumps({"order_id": "1014", "phone": f"0033 6 12 34 56 {guess}"}))
+        assert result["result"] == outcome, guess
+    assert session.failed_attempts == 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from tools.errors import MappingError
+from tools.errors import MappingError, RecordError
 from tools.mapping import compile_mapping, load_mapping, load_mapping_text
 from tools.schema import OrderStatus, ShipmentStatus
 
@@ -104,11 +105,20 @@ order:
         ("2025/9/14 下午1:03", datetime(2025, 9, 14, 13, 3, tzinfo=UTC)),
         ("2025-05-27 凌晨12:30:05", datetime(2025, 5, 27, 0, 30, 5, tzinfo=UTC)),
         ("2025/9/14 中午12:10", datetime(2025, 9, 14, 12, 10, tzinfo=UTC)),
+        ("2025/9/14 凌晨0:30", datetime(2025, 9, 14, 0, 30, tzinfo=UTC)),
+        ("2025/9/14 晚上12:00", datetime(2025, 9, 15, 0, 0, tzinfo=UTC)),  # the midnight that ends the 14th
+        ("2025/9/14 晚上11:30", datetime(2025, 9, 14, 23, 30, tzinfo=UTC)),
     ],
 )
 def test_dates_in_every_documented_form(raw, expected):
     m = mapper("order: {id: id, created_at: t}")
     assert m.map_one({"id": 1, "t": raw}).created_at == expected
+
+
+@pytest.mark.parametrize("raw", ["2025/9/14 下午13:00", "2025/9/14 上午11:61"])
+def test_a_twelve_hour_time_that_is_no_time_of_day_is_an_error_naming_it(raw):
+    with pytest.raises(RecordError, match=re.escape(repr(raw))):
+        mapper("order: {id: id, created_at: t}").map_one({"id": 1, "t": raw})
 
 
 def test_naive_times_are_read_in_the_mapping_timezone_and_merchant_override():
@@ -225,8 +235,6 @@ def test_envelopes_are_unwrapped_but_orders_with_a_data_field_are_not():
 
 
 def test_records_by_jmespath_read_payloads_of_two_shapes():
-    from tools.errors import RecordError
-
     m = mapper("records: {jmespath: 'no && [@] || hits'}\norder: {id: no, items: {each: hits, fields: {sku: s}}}")
     assert [o.id for o in m.map_payload({"hits": [{"no": 1}, {"no": 2}], "total": 2}).orders] == ["1", "2"]
     (bare,) = m.map_payload({"no": 3, "hits": [{"s": "A"}]}).orders

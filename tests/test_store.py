@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,23 @@ def test_an_invalid_json_store_names_the_file_and_the_order(tmp_path: Path, monk
     source.write_text('{"orders": 5}')
     with pytest.raises(StoreError, match="expected a list"):
         OrderStore(source)
+
+
+def test_a_record_given_again_keeps_what_it_leaves_empty(store: OrderStore):
+    """A later export row without the phone, address line or tracking must not erase them: the shopper could no
+    longer verify with that phone, or track the parcel."""
+    first = make("1", customer={"email": "jane.doe@example.com", "phone": "+14155550142", "name": "Jane"},
+                 shipments=[{"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}], total="10.00")
+    store.upsert([first])
+    again = make("1", customer={"email": "jane.doe@example.com"}, shipments=[], total=None, status="unknown",
+                 items=[{"sku": "C3", "name": "Lamp"}])
+    store.upsert([again])
+    (order,) = store.find("phone", "+14155550142")
+    assert (order.customer.phone, order.customer.name) == ("+14155550142", "Jane")
+    assert order.shipments[0].tracking_number == "1Z999AA10123456784"
+    assert order.total == Decimal("10.00") and order.status == first.status
+    assert [i.sku for i in order.items][-1] == "C3"
+    # What the new record does give wins.
+    store.upsert([make("1", customer={"email": "jane.doe@example.com", "phone": "+14155550143"}, status="delivered")])
+    (order,) = store.find("order_id", "1")
+    assert (order.customer.phone, order.status) == ("+14155550143", "delivered")

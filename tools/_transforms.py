@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -240,20 +240,33 @@ def _parse_text(text: str) -> datetime:
             return datetime.strptime(text, fmt)  # noqa: DTZ007 (made aware by the caller)
         except ValueError:
             continue
-    if (half := _HALF_DAY.search(text)) is not None:
-        # Chinese twelve-hour times, as a zh locale writes them: "2025/9/14 上午11:03" is 11:03 AM.
-        twelve = f"{text[: half.start()]} {text[half.end():]} {_HALF_DAY_SUFFIX[half.group()]}"
-        for fmt in _TWELVE_HOUR_FORMATS:
-            try:
-                return datetime.strptime(" ".join(twelve.split()), fmt)  # noqa: DTZ007 (made aware by the caller)
-            except ValueError:
-                continue
+    if (twelve := _TWELVE_HOUR.fullmatch(text)) is not None:
+        return _twelve_hour(twelve)
     raise ValueError(f"{text!r} is not a date this mapping can read (add a format)")
 
 
-_HALF_DAY_SUFFIX = {"上午": "AM", "早上": "AM", "凌晨": "AM", "中午": "PM", "下午": "PM", "晚上": "PM"}
-_HALF_DAY = re.compile("|".join(_HALF_DAY_SUFFIX))
-_TWELVE_HOUR_FORMATS = ("%Y/%m/%d %I:%M %p", "%Y-%m-%d %I:%M %p", "%Y/%m/%d %I:%M:%S %p", "%Y-%m-%d %I:%M:%S %p")
+# Chinese twelve-hour times, as a zh locale writes them: "2025/9/14 上午11:03" is 11:03, "下午1:03" 13:03. The
+# morning words put 12 at midnight (凌晨12:30 is 00:30); 晚上12点 is the midnight that ends the day.
+_TWELVE_HOUR = re.compile(r"(?P<date>\d{4}[-/]\d{1,2}[-/]\d{1,2})\s*(?P<half>上午|早上|凌晨|中午|下午|晚上)\s*"
+                          r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?")
+_AFTERNOON = ("中午", "下午", "晚上")
+
+
+def _twelve_hour(match: re.Match[str]) -> datetime:
+    day = datetime.strptime(match["date"].replace("/", "-"), "%Y-%m-%d")  # noqa: DTZ007 (made aware by the caller)
+    hour, half = int(match["h"]), match["half"]
+    if hour > 12:
+        raise ValueError(f"{match.group()!r}: {half} {hour}:00 is no time of day")
+    if half == "晚上" and hour == 12:
+        hour = 24
+    elif half in _AFTERNOON and hour < 12 and not (half == "中午" and hour >= 11):
+        hour += 12
+    elif half not in _AFTERNOON and hour == 12:
+        hour = 0
+    try:
+        return day.replace(minute=int(match["m"]), second=int(match["s"] or 0)) + timedelta(hours=hour)
+    except ValueError:
+        raise ValueError(f"{match.group()!r} is no time of day") from None
 
 
 def to_text(value: Any) -> str | None:

@@ -237,14 +237,17 @@ def _by_order_number(
             if o.external_ref_id and normalise_order_id(o.external_ref_id) == wanted
         ]
     region = ctx.merchant.default_region
-    # A phone that is no number in the merchant's region is still a detail the shopper gave (when they wrote it).
-    written = typed_phone if typed_phone and not phones and ctx.from_shopper("phone", typed_phone) else None
+    # The phone as typed counts only if the shopper wrote it, decided before any order is looked at: a detail that
+    # counts for one order and not another would say which orders exist, and one read abroad but never counted
+    # would let a phone be guessed without end. Unreadable in the merchant's region, it is still a detail.
+    typed = typed_phone if typed_phone and ctx.from_shopper("phone", typed_phone) else None
+    written = typed if not phones else None
     factors = bool(email or phones or written or postal_code)
     verified = [
         o for o in candidates
         if _identity_matches(o, ctx)
         or matches_email(o, email)
-        or any(matches_phone(o, p, region) for p in phones + _abroad(ctx, o, typed_phone))
+        or any(matches_phone(o, p, region) for p in phones + _abroad(ctx, o, typed))
         or matches_postal_code(o, postal_code)
     ]
     if verified:
@@ -272,9 +275,7 @@ def _abroad(ctx: LookupContext, order: Order, typed_phone: str | None) -> list[s
     """A typed phone read in the order's own country, when that is not the merchant's ("0113 496 0000" on a UK
     order of a US store): it can only confirm this order number, so reading it there widens nothing."""
     country = order_region(order, ctx.merchant.default_region) if typed_phone else None
-    if not country or not typed_phone:
-        return []
-    return [p for p in phone_readings(typed_phone, country) if ctx.from_shopper("phone", p)]
+    return phone_readings(typed_phone, country) if country and typed_phone else []
 
 
 def _by_contact(ctx: LookupContext, email: str | None, phones: list[str]) -> dict[str, Any]:

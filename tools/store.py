@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from tools.phones import last7
-from tools.schema import Item, Order
+from tools.schema import Item, Order, OrderStatus
 from tools.sources import Key, SourceError, normalise_email, normalise_order_id
 
 __all__ = ["Batch", "ImportCounts", "OrderRow", "OrderStore", "StoreError", "merge_orders", "order_row"]
@@ -170,9 +170,41 @@ def merge_orders(stored: Order, incoming: Order) -> Order:
             items.append(incoming.items[match])
             placed.add(match)
     items.extend(item for j, item in enumerate(incoming.items) if j not in placed)
-    if items == incoming.items:
-        return incoming
-    return incoming.model_copy(update={"items": items})
+    update = _kept_fields(stored, incoming)
+    if items != incoming.items:
+        update["items"] = items
+    return incoming.model_copy(update=update) if update else incoming
+
+
+_SCALARS = ("external_ref_id", "status_text", "created_at", "updated_at", "total", "currency", "payment_method")
+
+
+def _filled(stored: BaseModel | None, incoming: BaseModel | None) -> Any:
+    """`incoming` with each field it leaves empty taken from `stored` (a contact or an address)."""
+    if stored is None or incoming is None:
+        return incoming if incoming is not None else stored
+    kept = {name: value for name, value in stored if value is not None and getattr(incoming, name) is None}
+    return incoming.model_copy(update=kept) if kept else incoming
+
+
+def _kept_fields(stored: Order, incoming: Order) -> dict[str, Any]:
+    """What a record given again leaves empty and the stored order has: a later export row without the phone or
+    the tracking must not erase them (the shopper could no longer verify, or track)."""
+    update: dict[str, Any] = {name: getattr(stored, name) for name in _SCALARS
+                              if getattr(incoming, name) is None and getattr(stored, name) is not None}
+    if incoming.status == OrderStatus.UNKNOWN and incoming.status_text is None and stored.status != incoming.status:
+        update["status"] = stored.status
+    customer = _filled(stored.customer, incoming.customer)
+    if customer is not incoming.customer:
+        update["customer"] = customer
+    address = _filled(stored.shipping_address, incoming.shipping_address)
+    if address is not incoming.shipping_address:
+        update["shipping_address"] = address
+    if not incoming.shipments and stored.shipments:
+        update["shipments"] = stored.shipments
+    if (extra := {**stored.extra, **incoming.extra}) != incoming.extra:
+        update["extra"] = extra
+    return update
 
 
 def _merge_rows(stored: str, incoming: OrderRow, conflicts: set[str]) -> OrderRow:
