@@ -579,3 +579,12 @@ def test_general_statements_and_our_replies_are_no_dates(order_id: str, answer: 
 ])
 def test_a_relative_day_in_a_question_is_no_date(answer: str, claimed: list[str]) -> None:
     assert date_claims("#1048", answer) == claimed
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # QA round 6: a correct answer that was flagged, and its false twin.
+    ("Your order is in transit. Our team is available 24/7 if you need anything.", []),
+    ("Your order is in transit. It will arrive 24/11.", [("date", "24/11")]),
+])
+def test_round_the_clock_is_no_date(answer: str, claimed: list[tuple[str, str]]) -> None:
+    assert texts(check(answer, demo_facts("#1048"))) == claimed
