@@ -30,7 +30,8 @@ Choices that are not obvious:
   Opening hours, ranges ("9am-5pm"), cut-offs ("before 2 PM", "3点前") and habits ("we usually ship at 3 PM")
   are not about the package.
 - A tool call's arguments are facts only as identifiers, and only those the shopper wrote (digits spelled out
-  count): a model that passed "1Z999…" to the tool may not then call it the tracking number.
+  count): a model that passed "1Z999…" to the tool may not then call it the tracking number. A phone number
+  counts as the shopper wrote it ("612-555-0114" for the argument "+16125550114"), as the tool matches it.
 - Full phone numbers and emails are never in tool results (they are masked), so a full phone number in an answer
   is flagged; emails are skipped, since the shopper's own address is what the model would repeat.
 """
@@ -301,6 +302,10 @@ class Facts:
                 said = said or _Said(shopper_text)
                 if said.wrote(key, value):
                     builder.identifiers(value.translate(_FULLWIDTH))
+                if key == "phone":
+                    # As the shopper wrote it ("612-555-0114" for "+16125550114"), with or without the area code.
+                    for digits in said.phones(value):
+                        builder.ids.update({digits, digits[-10:], digits[-7:]})
         result_dates = frozenset(builder.dates)
         builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
         return cls(
@@ -463,9 +468,15 @@ class _Said:
         number by its last 7 digits, as the tool reads it ("+1 415-555-0199" for "(415) 555 0199")."""
         if re.sub(r"[^A-Za-z0-9]", "", unicodedata.normalize("NFKC", value)).upper() in self.tokens:
             return True
+        return key == "phone" and bool(self.phones(value))
+
+    def phones(self, value: str) -> list[str]:
+        """The digits of each phone number the shopper wrote that ends with the last 7 digits of `value`."""
         tail = re.sub(r"\D", "", value)[-7:]
-        return key == "phone" and len(tail) == 7 and any(
-            re.sub(r"\D", "", m.group()).endswith(tail) for m in _PHONE_RUN.finditer(self.text))
+        if len(tail) < 7:
+            return []
+        runs = (re.sub(r"\D", "", m.group()) for m in _PHONE_RUN.finditer(self.text))
+        return [digits for digits in runs if digits.endswith(tail)]
 
 
 def _money(value: Any) -> Decimal | None:

@@ -588,3 +588,16 @@ def test_a_relative_day_in_a_question_is_no_date(answer: str, claimed: list[str]
 ])
 def test_round_the_clock_is_no_date(answer: str, claimed: list[tuple[str, str]]) -> None:
     assert texts(check(answer, demo_facts("#1048"))) == claimed
+
+
+def test_a_phone_number_counts_as_the_shopper_wrote_it(order_1048: dict[str, Any]) -> None:
+    # QA round 6: the agent passes the phone in E.164; the shopper wrote it with dashes, without the country code.
+    arguments = [{"order_id": "1048", "phone": "+16125550114"}]
+    said = "where's order 1048? my phone is 612-555-0114"
+    facts = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments, shopper_text=said)
+    assert check("Order #1048 was placed with phone 612-555-0114 and is in transit.", facts) == []
+    assert check("Your phone is (612) 555-0114, or +1 612 555 0114.", facts) == []
+    assert texts(check("Order #1048 was placed with phone 612-555-0199.", facts)) == [("id", "612-555-0199")]
+    # Without the shopper writing it, the number is the tool's, not a fact.
+    unsaid = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments, shopper_text="order 1048")
+    assert texts(check("Your phone on file is 612-555-0114.", unsaid)) == [("id", "612-555-0114")]
