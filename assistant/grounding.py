@@ -22,9 +22,10 @@ Choices that are not obvious:
   against the results, so "it wasn't delivered today" passes even for a parcel delivered today.
 - Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
   delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give.
-- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), and "Delivered" as a label
-  ("Delivered on 16 Nov", "Status: delivered") need that status in a result; negated ones ("hasn't been
-  delivered") do not.
+- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), "Delivered" as a label
+  ("Delivered on 16 Nov", "Status: delivered") and delivery in other words ("it got there", "you received it",
+  "it was left at your front door") need that status in a result; negated ones ("hasn't been delivered") do not.
+  "All the items were delivered" needs the order itself delivered, not one of its packages.
 - A clock time on a date or with a package event ("shipped Nov 14 at 9:00 AM", "8月31日下午7点29分签收") must be a
   result's time in the merchant's zone, to the minute ("7 PM": to the hour; "7:29" may be morning or evening).
   Opening hours, ranges ("9am-5pm"), cut-offs ("before 2 PM", "3点前") and habits ("we usually ship at 3 PM")
@@ -276,6 +277,8 @@ class Facts:
     today: date | None = None
     times: frozenset[tuple[int, int]] = frozenset()
     """Hour and minute of every time in the results, in the merchant's timezone."""
+    order_statuses: frozenset[str] = frozenset()
+    """The status of each order as a whole (not of its packages): "all items were delivered" needs "delivered"."""
 
     @classmethod
     def from_results(
@@ -313,6 +316,7 @@ class Facts:
             result_dates=result_dates,
             today=today,
             times=frozenset(builder.times),
+            order_statuses=frozenset(builder.order_statuses),
             ids=frozenset(builder.ids),
             amounts=frozenset(builder.amounts),
             currencies=frozenset(builder.currencies),
@@ -333,6 +337,7 @@ class _FactBuilder:
         self.urls: set[str] = set()
         self.statuses: set[str] = set()
         self.times: set[tuple[int, int]] = set()
+        self.order_statuses: set[str] = set()
 
     def walk(self, value: Any, key: str | None = None) -> None:
         """Every string anywhere in a result may support a claim: ids, links, dates, carriers, amounts in text."""
@@ -401,6 +406,8 @@ class _FactBuilder:
             self.times.add((moment.hour, moment.minute))
 
     def order(self, view: dict[str, Any]) -> None:
+        if isinstance(status := view.get("status"), str):
+            self.order_statuses.add(status.casefold())
         if isinstance(currency := view.get("currency"), str):
             self.currencies.add(currency.upper())
         if (total := _money(view.get("total"))) is not None:
@@ -559,8 +566,8 @@ _SENTENCE = re.compile(r"[^.!?。！？\n]+")
 # not give is a claim (negated ones, "hasn't been delivered", are not).
 _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"delivered"}), re.compile(
-        r"(?<![a-z])(?:has|have|had|was|were|is|are|been|got|now)\s+(?:been\s+)?(?:successfully\s+)?delivered"
-        r"(?![a-z])|已(?:经)?(?:送达|签收|妥投)", re.IGNORECASE)),
+        r"(?:(?<![a-z])(?:has|have|had|was|were|is|are|been|got|now)|['’]s)\s+(?:been\s+)?(?:successfully\s+)?"
+        r"delivered(?![a-z])|已(?:经)?(?:送达|签收|妥投)", re.IGNORECASE)),
     (frozenset({"refunded", "returned"}), re.compile(
         r"(?<![a-z])(?:has|have|had|was|were|is|are|been)\s+(?:been\s+)?(?:fully\s+|partially\s+)?refunded"
         r"(?![a-z])|refund(?:\s+of\s+\S+)?\s+(?:was|has\s+been|is\s+being|is)\s+(?:issued|processed|sent|made)"
@@ -575,9 +582,19 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d))", re.IGNORECASE)),
     (frozenset({"delivered"}), re.compile(
         r"(?<![a-z])(?:has|have|had)\s+arrived(?!\s+(?:at|in)\b)|(?:was|were|been)\s+signed\s+for", re.IGNORECASE)),
+    # "It got there", "it reached you", "it came yesterday", "you received it", "it was left at your front door".
+    (frozenset({"delivered"}), re.compile(
+        r"(?<![a-z])got\s+(?:there|to\s+you)(?![a-z])|(?<![a-z])reached\s+(?:you|your\s+(?:door|doorstep|home|house))"
+        r"(?![a-z])|(?<![a-z])(?:it|package|parcel|order|shipment)\s+came(?![a-z])(?!\s+(?:from|with|back)(?![a-z]))"
+        r"|(?<![a-z])you(?:\s+have|['’]ve)?\s+received\s+(?:it|them|the\s+(?:package|parcel|order)"
+        r"|your\s+(?:package|parcel|order))(?![a-z])"
+        r"|(?<![a-z])(?:(?:was|were|been|got)\s+left|left\s+(?:it|them|the\s+\w+|your\s+\w+))\s+"
+        r"(?:at|on|in|with|by|outside|inside|behind)\s+(?:your|the)\s+(?:front\s+|back\s+|side\s+)?"
+        r"(?:door|doorstep|porch|step|mailbox|neighbou?r|reception|front\s+desk|mail\s*room|garage|gate|lobby"
+        r"|concierge)", re.IGNORECASE)),
     (frozenset({"refunded", "returned"}), re.compile(r"(?<![a-z])refunded\s+(?:you|your)(?![a-z])", re.IGNORECASE)),
     (frozenset({"out_for_delivery"}), re.compile(
-        r"(?<![a-z])(?:is|are|was|'s)\s+(?:now\s+)?out\s+for\s+delivery|正在派送|派送中", re.IGNORECASE)),
+        r"(?:(?<![a-z])(?:is|are|was)|['’]s)\s+(?:now\s+)?out\s+for\s+delivery|正在派送|派送中", re.IGNORECASE)),
     (frozenset({"returned_to_sender", "returned"}), re.compile(
         r"(?<![a-z])returned\s+to\s+(?:the\s+)?sender|退回(?:给)?发件人|已退回", re.IGNORECASE)),
     # Left the warehouse: any state of a package on its way or past it (a label alone is not shipping).
@@ -591,9 +608,19 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"|(?<![a-z])received\s+(?:your\s+|the\s+)?payment|(?<![a-z])payment\s+(?:received|confirmed)"
         r"|(?<![a-z])(?:has|have)\s+been\s+paid|已付款|已支付|已收到(?:您的)?(?:付款|款项)", re.IGNORECASE)),
 ]
+# "All three items were delivered", "your entire order has been delivered"; not "all but the mugs".
+_WHOLE_ORDER_DELIVERED = re.compile(
+    r"(?<![a-z])(?:all|every|everything|entire|whole)(?![a-z])"
+    r"(?:(?!(?<![a-z])(?:except|but|other|apart|besides|aside)(?![a-z]))[^.!?;:,\n]){0,40}?"
+    r"(?:(?<![a-z])(?:has|have|had|was|were|is|are|been|got)|['’]s)\s+(?:all\s+)?(?:been\s+)?delivered(?![a-z])"
+    r"|全部(?:已|已经)?(?:送达|签收|妥投)|已(?:经)?全部(?:送达|签收|妥投)",
+    re.IGNORECASE,
+)
+_WHOLE_KEYS = ("all", "every", "entire", "whole", "全部")
 # Words one of each pattern above needs: a pattern runs only on an answer that has one (most answers have few).
 _STATUS_KEYS: list[tuple[str, ...]] = [
-    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("delivered",), ("arrived", "signed"), ("refunded",),
+    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("delivered",), ("arrived", "signed"),
+    ("got", "reached", "came", "received", "left"), ("refunded",),
     ("out for", "派送"), ("returned", "退回"), ("shipped", "dispatched", "on its way", "已发"),
     ("payment", "paid", "付款", "支付", "款项"),
 ]
@@ -782,13 +809,23 @@ def _check_statuses(scan: _Scan, facts: Facts) -> None:
             continue
         for match in pattern.finditer(scan.text):
             span = match.span("claim") if "claim" in pattern.groupindex else match.span()
-            before = scan.text[max(0, span[0] - 16):span[0]]
-            if _NEGATION.search(before) or supported_by & facts.statuses:
-                continue
-            clause, question = _clause(scan.text, *span)
-            if question or _CONDITION.search(clause) or _NOT_A_FACT.search(clause):
-                continue  # "once it has shipped", "it will be shipped", "has it been delivered?"
-            scan.claim("status", *span)
+            if _states_status(scan.text, *span):
+                scan.claim("status", *span)
+    # A package delivered is not the order delivered: "all three items were delivered" needs the order's status.
+    if "delivered" in (facts.order_statuses or facts.statuses) or not any(key in lowered for key in _WHOLE_KEYS):
+        return
+    for match in _WHOLE_ORDER_DELIVERED.finditer(scan.text):
+        if _states_status(scan.text, *match.span()):
+            scan.claim("status", *match.span())
+
+
+def _states_status(text: str, start: int, end: int) -> bool:
+    """Whether the status words at text[start:end] state that status: not negated, in a condition, in the future or
+    in a question ("hasn't been delivered", "once it has shipped", "it will be shipped", "has it been delivered?")."""
+    if _NEGATION.search(text[max(0, start - 16):start]):
+        return False
+    clause, question = _clause(text, start, end)
+    return not (question or _CONDITION.search(clause) or _NOT_A_FACT.search(clause))
 
 
 def _check_urls(scan: _Scan, facts: Facts) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from decimal import Decimal
@@ -601,3 +602,54 @@ def test_a_phone_number_counts_as_the_shopper_wrote_it(order_1048: dict[str, Any
     # Without the shopper writing it, the number is the tool's, not a fact.
     unsaid = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments, shopper_text="order 1048")
     assert texts(check("Your phone on file is 612-555-0114.", unsaid)) == [("id", "612-555-0114")]
+
+
+# -- QA round 6: deliveries said in other words that passed, each with a twin the results support ----------------
+
+
+def package_facts(status: str, order_status: str = "shipped", **dates: str) -> Facts:
+    """#1048 with its package in another state, estimated or delivered on a day a test needs."""
+    data = copy.deepcopy(DEMO["#1048"])
+    data["status"] = order_status
+    data["shipments"][0] |= {"status": status, **dates}
+    result = {"result": "found", "disclosure": "full",
+              "orders": [order_view(Order.model_validate(data), Disclosure.FULL, LA)]}
+    return Facts.from_results([result], tz=LA, today=TODAY)
+
+
+def facts_of(key: str) -> Facts:
+    """A demo order by number, or #1048 estimated for Monday Nov 30, or delivered yesterday (Nov 24)."""
+    if key == "eta Nov 30":
+        return package_facts("in_transit", estimated_delivery="2026-11-30T20:00:00Z")
+    if key == "delivered Nov 24":
+        return package_facts("delivered", "delivered", delivered_at="2026-11-24T20:00:00Z")
+    return demo_facts(key)
+
+
+@pytest.mark.parametrize(("key", "answer", "claimed"), [
+    ("#1048", "It got there yesterday.", [("status", "got there")]),
+    ("delivered Nov 24", "It got there yesterday.", []),
+    ("#1048", "It got there today.", [("status", "got there")]),
+    ("#1161", "It got there today.", []),  # delivered this morning
+    ("#1048", "It reached you yesterday.", [("status", "reached you")]),
+    ("delivered Nov 24", "It reached you yesterday.", []),
+    ("#1048", "It came yesterday.", [("status", "It came")]),
+    ("delivered Nov 24", "It came yesterday.", []),
+    ("#1048", "You received it yesterday.", [("status", "You received it")]),
+    ("delivered Nov 24", "You received it yesterday.", []),
+    ("#1048", "It's delivered.", [("status", "'s delivered")]),
+    ("#1106", "It's delivered.", []),
+    ("#1048", "It was left at your front door.", [("status", "was left at your front door")]),
+    ("#1161", "It was left at your front door.", []),
+    ("#1048", "It's out for delivery.", [("status", "'s out for delivery")]),
+    ("#1164", "It's out for delivery.", []),
+    # #1161: the tent and sleeping bag were delivered today; its mugs have not shipped.
+    ("#1161", "All three items were delivered today.", [("status", "All three items were delivered")]),
+    ("#1161", "The tent and sleeping bag were delivered today.", []),
+    ("#1161", "Everything but the mugs was delivered today.", []),
+    ("#1161", "您的订单已全部签收。", [("status", "已全部签收")]),
+    ("#1161", "帐篷和睡袋都已签收。", []),
+    ("#1106", "All items were delivered.", []),
+])
+def test_delivery_in_other_words_needs_a_delivery(key: str, answer: str, claimed: list[tuple[str, str]]) -> None:
+    assert texts(check(answer, facts_of(key))) == claimed
