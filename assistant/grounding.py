@@ -21,16 +21,24 @@ Choices that are not obvious:
   question, or about what the shopper or we may do ("you can contact FedEx today"). A negated date is not checked
   against the results, so "it wasn't delivered today" passes even for a parcel delivered today.
 - Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
-  delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give.
-- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), and "Delivered" as a label
-  ("Delivered on 16 Nov", "Status: delivered") need that status in a result; negated ones ("hasn't been
-  delivered") do not.
+  delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give. A day of the month
+  alone ("arrives on the 27th") is the coming one, or the last one in the past tense.
+- A span about delivery ("in 3-5 days", "within the week", "this weekend", "in about 48 hours", "下周一",
+  "三天后") needs an estimate or a delivery in the results on one of its days (a day either side for counted
+  days); with no estimate, every delivery span is a claim. A span about something else that happens to the
+  package ("ships within 2 days") may be met by any date of the results. Store policy ("returns are accepted
+  within 30 days of delivery") and how long something took ("it was delivered in 2 days") are no spans.
+- "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), "Delivered" as a label
+  ("Delivered on 16 Nov", "Status: delivered") and delivery in other words ("it got there", "you received it",
+  "it was left at your front door") need that status in a result; negated ones ("hasn't been delivered") do not.
+  "All the items were delivered" needs the order itself delivered, not one of its packages.
 - A clock time on a date or with a package event ("shipped Nov 14 at 9:00 AM", "8月31日下午7点29分签收") must be a
   result's time in the merchant's zone, to the minute ("7 PM": to the hour; "7:29" may be morning or evening).
   Opening hours, ranges ("9am-5pm"), cut-offs ("before 2 PM", "3点前") and habits ("we usually ship at 3 PM")
   are not about the package.
 - A tool call's arguments are facts only as identifiers, and only those the shopper wrote (digits spelled out
-  count): a model that passed "1Z999…" to the tool may not then call it the tracking number.
+  count): a model that passed "1Z999…" to the tool may not then call it the tracking number. A phone number
+  counts as the shopper wrote it ("612-555-0114" for the argument "+16125550114"), as the tool matches it.
 - Full phone numbers and emails are never in tool results (they are masked), so a full phone number in an answer
   is flagged; emails are skipped, since the shopper's own address is what the model would repeat.
 """
@@ -45,6 +53,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from assistant._spans import day_of_month, find_spans
 from tools.carriers import canonical_carrier, carrier_aliases
 
 __all__ = ["Claim", "ClaimKind", "Facts", "check", "correction_message"]
@@ -121,7 +130,8 @@ _DATE = re.compile(
       | (?:(?P<zy>{_YEAR})\s*年\s*)?(?<!\d)(?P<zm>\d{{1,2}})\s*月\s*(?P<zd>\d{{1,2}})(?!\d)\s*(?:日|号|號)?
       | (?P<mm>{_MON})\s*(?P<md>\d{{1,2}})(?!\d){_ORDINAL}(?:,?\s*(?P<my>{_YEAR})(?!\d))?
       | (?<!\d)(?P<dd>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<dm>{_MON})(?:,?\s*(?P<dy>{_YEAR})(?!\d))?
-      | (?<![\d/.])(?P<na>\d{{1,2}})/(?P<nb>\d{{1,2}})(?:/(?P<ny>\d{{4}}|\d{{2}}))?(?![\d/]){_COUNTED}
+      # "11/26", "26/11"; "24/7" is round the clock, not July 24
+      | (?<![\d/.])(?!24/7(?![\d/]))(?P<na>\d{{1,2}})/(?P<nb>\d{{1,2}})(?:/(?P<ny>\d{{4}}|\d{{2}}))?(?![\d/]){_COUNTED}
       | (?<![\d.])(?P<ea>\d{{1,2}})\.(?P<eb>\d{{1,2}})\.(?P<ey>{_YEAR})(?!\d)
     )
     (?:[\s,，、]*[(（]?\s*(?P<w2>{_WD})[)）]?)?
@@ -225,6 +235,8 @@ def _carrier_pattern() -> re.Pattern[str]:
 
 
 _CARRIER = _carrier_pattern()
+# Result fields whose day is a delivery's: an estimate, or when it was delivered.
+_DELIVERY_KEYS = frozenset({"estimated_delivery", "delivered_at"})
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
@@ -274,6 +286,10 @@ class Facts:
     today: date | None = None
     times: frozenset[tuple[int, int]] = frozenset()
     """Hour and minute of every time in the results, in the merchant's timezone."""
+    delivery_dates: frozenset[date] = frozenset()
+    """The days a package is estimated to arrive or did arrive: what "in 3-5 days" must be about."""
+    order_statuses: frozenset[str] = frozenset()
+    """The status of each order as a whole (not of its packages): "all items were delivered" needs "delivered"."""
 
     @classmethod
     def from_results(
@@ -300,6 +316,10 @@ class Facts:
                 said = said or _Said(shopper_text)
                 if said.wrote(key, value):
                     builder.identifiers(value.translate(_FULLWIDTH))
+                if key == "phone":
+                    # As the shopper wrote it ("612-555-0114" for "+16125550114"), with or without the area code.
+                    for digits in said.phones(value):
+                        builder.ids.update({digits, digits[-10:], digits[-7:]})
         result_dates = frozenset(builder.dates)
         builder.dates.update({today, today - timedelta(days=1), today + timedelta(days=1)})
         return cls(
@@ -307,6 +327,8 @@ class Facts:
             result_dates=result_dates,
             today=today,
             times=frozenset(builder.times),
+            delivery_dates=frozenset(builder.delivery_dates),
+            order_statuses=frozenset(builder.order_statuses),
             ids=frozenset(builder.ids),
             amounts=frozenset(builder.amounts),
             currencies=frozenset(builder.currencies),
@@ -327,6 +349,8 @@ class _FactBuilder:
         self.urls: set[str] = set()
         self.statuses: set[str] = set()
         self.times: set[tuple[int, int]] = set()
+        self.delivery_dates: set[date] = set()
+        self.order_statuses: set[str] = set()
 
     def walk(self, value: Any, key: str | None = None) -> None:
         """Every string anywhere in a result may support a claim: ids, links, dates, carriers, amounts in text."""
@@ -341,7 +365,9 @@ class _FactBuilder:
 
     def text(self, text: str, key: str | None) -> None:
         if _ISO.fullmatch(text):
-            self.datetime(text)
+            days = self.datetime(text)
+            if key in _DELIVERY_KEYS:
+                self.delivery_dates.update(days)
             return
         if text[:4].casefold() == "http":
             self.urls.add(text)
@@ -380,21 +406,26 @@ class _FactBuilder:
         if run:
             self.ids.add("".join(run))
 
-    def datetime(self, text: str) -> None:
+    def datetime(self, text: str) -> set[date]:
+        """Adds the days (and the time) of an ISO date or time to the facts, and returns the days."""
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            return
+            return set()
         # The day as written, and the merchant's day: the lookup writes times in the merchant's timezone, so the
         # two agree, and an estimate of 02:00 UTC is not "arriving" on the UTC day in Los Angeles.
-        self.dates.add(moment.date())
+        days = {moment.date()}
         if moment.tzinfo is not None:
             moment = moment.astimezone(self.tz)
-            self.dates.add(moment.date())
+            days.add(moment.date())
+        self.dates.update(days)
         if len(text) > 10:  # a time was written, not just a date
             self.times.add((moment.hour, moment.minute))
+        return days
 
     def order(self, view: dict[str, Any]) -> None:
+        if isinstance(status := view.get("status"), str):
+            self.order_statuses.add(status.casefold())
         if isinstance(currency := view.get("currency"), str):
             self.currencies.add(currency.upper())
         if (total := _money(view.get("total"))) is not None:
@@ -462,9 +493,15 @@ class _Said:
         number by its last 7 digits, as the tool reads it ("+1 415-555-0199" for "(415) 555 0199")."""
         if re.sub(r"[^A-Za-z0-9]", "", unicodedata.normalize("NFKC", value)).upper() in self.tokens:
             return True
+        return key == "phone" and bool(self.phones(value))
+
+    def phones(self, value: str) -> list[str]:
+        """The digits of each phone number the shopper wrote that ends with the last 7 digits of `value`."""
         tail = re.sub(r"\D", "", value)[-7:]
-        return key == "phone" and len(tail) == 7 and any(
-            re.sub(r"\D", "", m.group()).endswith(tail) for m in _PHONE_RUN.finditer(self.text))
+        if len(tail) < 7:
+            return []
+        runs = (re.sub(r"\D", "", m.group()) for m in _PHONE_RUN.finditer(self.text))
+        return [digits for digits in runs if digits.endswith(tail)]
 
 
 def _money(value: Any) -> Decimal | None:
@@ -535,10 +572,18 @@ _RELATIVE_DAY = re.compile(
 )
 _RELATIVE_OFFSET = {"the day after tomorrow": 2, "后天": 2, "tomorrow": 1, "明天": 1, "明日": 1, "today": 0,
                     "tonight": 0, "今天": 0, "今晚": 0, "今日": 0, "yesterday": -1, "昨天": -1, "昨日": -1}
+# Arriving in other words: "it'll be there", "it got to you", "it reached you", "it came", "you received it".
+_ARRIVAL = (
+    r"(?<![a-z])(?:be|get|gets|got|getting)\s+(?:there|to\s+you)(?![a-z])|(?<![a-z])reach(?:es|ed)?\s+you(?![a-z])"
+    r"|(?<![a-z])(?:it|package|parcel|order|shipment)\s+came(?![a-z])"
+    r"|(?<![a-z])received\s+(?:it|them|the\s+(?:package|parcel|order)|your\s+(?:package|parcel|order))(?![a-z])"
+)
 _PARCEL_WORDS = re.compile(
-    r"arriv|deliver|ship|dispatch|expect|\bdue\b|out for|pick|left|到达|送达|送到|发货|发出|派送|签收|揽收|预计"
-    # "明天到", "今天能到": arriving, though 到 alone is also "until" ("今天到现在").
-    r"|(?:明天|今天|后天|今晚|明日|今日)(?:会|就|能|可|可以|将|才)?到(?!现在|目前|此|这|那|今|期)",
+    r"arriv|deliver|ship|dispatch|expect|\bdue\b|out for|pick|left|到达|送达|送到|发货|发出|派送|签收|揽收|预计|"
+    + _ARRIVAL
+    # "明天到", "今天下午能到", "3天后到": arriving, though 到 alone is also "until" ("今天到现在").
+    + r"|(?:(?:明天|今天|后天|今晚|明日|今日)(?:上午|下午|晚上|早上|中午|傍晚|凌晨)?"
+    r"|(?:天|日|周|星期|礼拜|小时)(?:之?内|以内|之?后|以后|左右))(?:会|就|能|可|可以|将|才)?到(?!现在|目前|此|这|那|今|期)",
     re.IGNORECASE,
 )
 _AS_OF = re.compile(r"(?<![a-z])as\s+of\s+$|截至$|截止$|截至到$", re.IGNORECASE)
@@ -547,8 +592,8 @@ _SENTENCE = re.compile(r"[^.!?。！？\n]+")
 # not give is a claim (negated ones, "hasn't been delivered", are not).
 _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"delivered"}), re.compile(
-        r"(?<![a-z])(?:has|have|had|was|were|is|are|been|got|now)\s+(?:been\s+)?(?:successfully\s+)?delivered"
-        r"(?![a-z])|已(?:经)?(?:送达|签收|妥投)", re.IGNORECASE)),
+        r"(?:(?<![a-z])(?:has|have|had|was|were|is|are|been|got|now)|['’]s)\s+(?:been\s+)?(?:successfully\s+)?"
+        r"delivered(?![a-z])|已(?:经)?(?:送达|签收|妥投)", re.IGNORECASE)),
     (frozenset({"refunded", "returned"}), re.compile(
         r"(?<![a-z])(?:has|have|had|was|were|is|are|been)\s+(?:been\s+)?(?:fully\s+|partially\s+)?refunded"
         r"(?![a-z])|refund(?:\s+of\s+\S+)?\s+(?:was|has\s+been|is\s+being|is)\s+(?:issued|processed|sent|made)"
@@ -563,9 +608,19 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d))", re.IGNORECASE)),
     (frozenset({"delivered"}), re.compile(
         r"(?<![a-z])(?:has|have|had)\s+arrived(?!\s+(?:at|in)\b)|(?:was|were|been)\s+signed\s+for", re.IGNORECASE)),
+    # "It got there", "it reached you", "it came yesterday", "you received it", "it was left at your front door".
+    (frozenset({"delivered"}), re.compile(
+        r"(?<![a-z])got\s+(?:there|to\s+you)(?![a-z])|(?<![a-z])reached\s+(?:you|your\s+(?:door|doorstep|home|house))"
+        r"(?![a-z])|(?<![a-z])(?:it|package|parcel|order|shipment)\s+came(?![a-z])(?!\s+(?:from|with|back)(?![a-z]))"
+        r"|(?<![a-z])you(?:\s+have|['’]ve)?\s+received\s+(?:it|them|the\s+(?:package|parcel|order)"
+        r"|your\s+(?:package|parcel|order))(?![a-z])"
+        r"|(?<![a-z])(?:(?:was|were|been|got)\s+left|left\s+(?:it|them|the\s+\w+|your\s+\w+))\s+"
+        r"(?:at|on|in|with|by|outside|inside|behind)\s+(?:your|the)\s+(?:front\s+|back\s+|side\s+)?"
+        r"(?:door|doorstep|porch|step|mailbox|neighbou?r|reception|front\s+desk|mail\s*room|garage|gate|lobby"
+        r"|concierge)", re.IGNORECASE)),
     (frozenset({"refunded", "returned"}), re.compile(r"(?<![a-z])refunded\s+(?:you|your)(?![a-z])", re.IGNORECASE)),
     (frozenset({"out_for_delivery"}), re.compile(
-        r"(?<![a-z])(?:is|are|was|'s)\s+(?:now\s+)?out\s+for\s+delivery|正在派送|派送中", re.IGNORECASE)),
+        r"(?:(?<![a-z])(?:is|are|was)|['’]s)\s+(?:now\s+)?out\s+for\s+delivery|正在派送|派送中", re.IGNORECASE)),
     (frozenset({"returned_to_sender", "returned"}), re.compile(
         r"(?<![a-z])returned\s+to\s+(?:the\s+)?sender|退回(?:给)?发件人|已退回", re.IGNORECASE)),
     # Left the warehouse: any state of a package on its way or past it (a label alone is not shipping).
@@ -579,20 +634,35 @@ _STATUS_CLAIMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"|(?<![a-z])received\s+(?:your\s+|the\s+)?payment|(?<![a-z])payment\s+(?:received|confirmed)"
         r"|(?<![a-z])(?:has|have)\s+been\s+paid|已付款|已支付|已收到(?:您的)?(?:付款|款项)", re.IGNORECASE)),
 ]
+# "All three items were delivered", "your entire order has been delivered"; not "all but the mugs".
+_WHOLE_ORDER_DELIVERED = re.compile(
+    r"(?<![a-z])(?:all|every|everything|entire|whole)(?![a-z])"
+    r"(?:(?!(?<![a-z])(?:except|but|other|apart|besides|aside)(?![a-z]))[^.!?;:,\n]){0,40}?"
+    r"(?:(?<![a-z])(?:has|have|had|was|were|is|are|been|got)|['’]s)\s+(?:all\s+)?(?:been\s+)?delivered(?![a-z])"
+    r"|全部(?:已|已经)?(?:送达|签收|妥投)|已(?:经)?全部(?:送达|签收|妥投)",
+    re.IGNORECASE,
+)
+_WHOLE_KEYS = ("all", "every", "entire", "whole", "全部")
 # Words one of each pattern above needs: a pattern runs only on an answer that has one (most answers have few).
 _STATUS_KEYS: list[tuple[str, ...]] = [
-    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("delivered",), ("arrived", "signed"), ("refunded",),
+    ("deliver", "已"), ("refund", "退款"), ("cancel", "取消"), ("delivered",), ("arrived", "signed"),
+    ("got", "reached", "came", "received", "left"), ("refunded",),
     ("out for", "派送"), ("returned", "退回"), ("shipped", "dispatched", "on its way", "已发"),
     ("payment", "paid", "付款", "支付", "款项"),
 ]
 assert len(_STATUS_KEYS) == len(_STATUS_CLAIMS)
-# "in 2 days", "within 3 days", "next week", "this week" about the package: a span a result's date must fall in.
-_SPAN = re.compile(
-    r"(?<![a-z])(?:(?P<in>in|within)\s+(?P<n>\d+|a|one|two|three|four|five|six|seven)\s+(?:business\s+)?days?"
-    r"|(?P<week>next|this)\s+week)(?![a-z])",
+# "Returns are accepted within 30 days of delivery": a store policy, or a span counted from an event, is no date.
+_POLICY = re.compile(r"(?<![a-z])(?:returns?|exchanges?|warranty|policy)(?![a-z])|退货|换货|退换|保修", re.IGNORECASE)
+_COUNTED_FROM = re.compile(
+    r"\s+(?:of|from|after)\s+(?:the\s+|your\s+)?(?:date\s+of\s+)?"
+    r"(?:delivery|purchase|receipt|receiving|arrival|order|ordering|shipping|shipment)(?![a-z])",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+# Tense, for what a date without a month ("the 27th") or a span means: "it shipped on the 14th" looks back.
+_PAST_TENSE = re.compile(r"(?<![a-z])(?:was|were|had|did|came|got|left|sent|took|since|ago|[a-z]{3,}ed)(?![a-z])"
+                         r"|(?:(?<![a-z])(?:has|have)|['’]s|['’]ve)\s+(?:been|arrived)", re.IGNORECASE)
+_FUTURE_TENSE = re.compile(r"(?<![a-z])(?:will|shall|should|expect\w*|estimat\w*|scheduled|planned|slated|set|due"
+                           r"|going\s+to|can|could|may|might)(?![a-z])|['’]ll", re.IGNORECASE)
 # "arrives Monday", "delivered on Tuesday": the weekday of a delivery is a date near today.
 _DELIVERY_WEEKDAY = re.compile(
     rf"(?<![a-z])(?P<verb>arriv\w*|deliver\w*|due|expected|expect\s+it|estimated)\s+"
@@ -612,21 +682,27 @@ _PAST_DUE = re.compile(
 _NEGATION = re.compile(r"(?:not|n't|never|no longer|yet to|未|没|尚|不)\W*\w*\W*$", re.IGNORECASE)
 # A clause that states a condition ("once it has shipped", "if it is returned to sender", "如果…") claims nothing.
 _CONDITION = re.compile(r"(?<![a-z])(?:once|if|when|whenever|after|until|unless|as soon as|in case|whether)(?![a-z])"
-                        r"|如果|若|一旦|等到|等|之后|以后|后|时", re.IGNORECASE)
+                        r"|如果|如有|若|一旦|等到|等|之后|以后|后|时|是否", re.IGNORECASE)
 # Nor does one about the future, a negated one or a question ("it will be shipped", "no sign it was delivered").
 _NOT_A_FACT = re.compile(r"(?<![a-z])(?:will|would|could|can|may|might|should|going to|not|never|no sign|yet)"
                          r"(?![a-z])|n't|'ll|会|将|是否|吗|没|未|尚|不", re.IGNORECASE)
 _CLAUSE_END = ".!?。！？\n,;，；"
 
 
-def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
-    """The clause around text[start:end] (between punctuation marks), and whether it ends a question."""
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause around text[start:end] (between punctuation marks) starts and ends."""
     i = start
     while i > 0 and text[i - 1] not in _CLAUSE_END:
         i -= 1
     j = end
     while j < len(text) and text[j] not in _CLAUSE_END:
         j += 1
+    return i, j
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
+    """The clause around text[start:end], and whether it ends a question."""
+    i, j = _clause_bounds(text, start, end)
     return text[i:j], text[j:j + 1] in ("?", "？")
 
 
@@ -638,7 +714,7 @@ _PART_BREAK = re.compile(r"(?<![a-z])(?:but|and|so|though|although|while|whereas
 # ("No later than tomorrow" is a date; 不过, 不久, 未来 are no negations.) In English the negation comes before the
 # day, or as a verb after it ("today isn't possible"): "arrives tomorrow with no signature needed" is a date.
 _NEGATED = re.compile(r"(?<![a-z])(?:not|no|never|nothing|none)(?![a-z])(?!\s+(?:later|sooner|earlier)\s+than)"
-                      r"|(?<=[a-z])n['’]t(?![a-z])|不(?!过|久|断|用|必|便)|没|未(?!来)", re.IGNORECASE)
+                      r"|(?<=[a-z])n['’]t(?![a-z])|不(?!过|久|断|用|必|便)|没|未(?!来)|无法", re.IGNORECASE)
 _NEGATED_VERB = re.compile(r"(?<=[a-z])n['’]t(?![a-z])|(?<![a-z])(?:is|are|was|were|will|would|does|did|can|could"
                            r"|has|have)\s+not(?![a-z])", re.IGNORECASE)
 # What the shopper or we may do ("you can contact FedEx today", "they'll get back to you within 1 business day",
@@ -654,12 +730,7 @@ _SOMEONES_ACTION = re.compile(
 
 def _part(text: str, start: int, end: int) -> tuple[int, int]:
     """Where the part of the clause around text[start:end] starts and ends: the clause cut at `_PART_BREAK`."""
-    i = start
-    while i > 0 and text[i - 1] not in _CLAUSE_END:
-        i -= 1
-    j = end
-    while j < len(text) and text[j] not in _CLAUSE_END:
-        j += 1
+    i, j = _clause_bounds(text, start, end)
     for match in _PART_BREAK.finditer(text, i, j):
         if match.end() <= start:
             i = match.end()
@@ -699,8 +770,7 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
                 scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
-        clause, question = _clause(scan.text, *match.span())
-        if question or _CONDITION.search(clause):
+        if _hedged(scan.text, *match.span()):
             continue  # "did it arrive today?", "if it hasn't arrived by tomorrow"
         if _not_about_the_package(scan.text, *match.span()):
             continue  # "it won't arrive today", "you can contact FedEx today about the delivery"
@@ -712,36 +782,44 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     scan.blank(spans)
 
 
+def _hedged(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is in a question or a condition ("if it hasn't arrived by tomorrow"); the words
+    matched are not read for the condition, so "the day after tomorrow" and "三天后" are no conditions."""
+    i, j = _clause_bounds(text, start, end)
+    return text[j:j + 1] in ("?", "？") or bool(_CONDITION.search(text, i, start) or _CONDITION.search(text, end, j))
+
+
 def _check_spans(scan: _Scan, facts: Facts) -> None:
+    """A span about the package's delivery ("in 3-5 days", "this weekend", "预计下周一送达") needs an estimate or a
+    delivery in the results on one of its days; about something else that happens to it ("ships within 2 days"),
+    any date of the results. With no estimate, any delivery span is a claim."""
     if facts.today is None:
         return
     today = facts.today
-    lowered = scan.text.casefold()
-    if "day" not in lowered and "week" not in lowered:
-        return  # no "in 2 days", no "next week", no weekday
-    for match in _SPAN.finditer(scan.text):
-        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())):
+    text = scan.text
+    spans = find_spans(text, today)
+    for span in spans:
+        start, end = span.start, span.end
+        if not _PARCEL_WORDS.search(_sentence_at(text, start)) or _hedged(text, start, end):
             continue
-        clause, question = _clause(scan.text, *match.span())
-        if question or _CONDITION.search(clause):
-            continue
-        if _not_about_the_package(scan.text, *match.span()):
+        if _not_about_the_package(text, start, end):
             continue  # "they'll get back to you about the delivery within 1 business day"
-        if match.group("week"):
-            monday = today - timedelta(days=today.weekday())
-            first = monday + timedelta(days=7) if match.group("week").casefold() == "next" else today
-            last = monday + timedelta(days=13 if match.group("week").casefold() == "next" else 6)
-        else:
-            n = match.group("n").casefold()
-            days = int(n) if n.isdigit() else _NUMBER_WORDS[n]
-            # "in 2 days" is about the day after tomorrow, give or take one; "within 2 days" any day until then.
-            # Business days stretch either over a weekend.
-            slack = 3 if "business" in match.group().casefold() else 1
-            within = match.group("in").casefold() == "within"
-            first = today if within else today + timedelta(days=days - 1)
-            last = today + timedelta(days=days + slack)
-        if not any(first <= d <= last for d in facts.result_dates):
-            scan.claim("date", *match.span())
+        clause, _ = _clause(text, start, end)
+        if _POLICY.search(clause) or _COUNTED_FROM.match(text, end):
+            continue  # "returns are accepted within 30 days of delivery"
+        part = text[slice(*_part(text, start, end))]
+        past = _past(part)
+        if past and span.counted:
+            continue  # "it was delivered in 2 days": how long it took, not when
+        # "It was delivered this week": days of the week already past count only in the past tense.
+        first = span.first if past else max(span.first, today)
+        dates = facts.delivery_dates if _DELIVERY_WORDS.search(part) else facts.result_dates
+        if not any(first <= d <= span.last for d in dates):
+            scan.claim("date", start, end)
+    # "下周一" is read here, not again as the weekday "周一".
+    scan.blank([(span.start, span.end) for span in spans])
+    if "day" not in scan.text.casefold():
+        return  # no weekday
     for match in _DELIVERY_WEEKDAY.finditer(scan.text):
         weekday = _weekday(match.group("wd"))
         clause, question = _clause(scan.text, *match.span())
@@ -770,13 +848,23 @@ def _check_statuses(scan: _Scan, facts: Facts) -> None:
             continue
         for match in pattern.finditer(scan.text):
             span = match.span("claim") if "claim" in pattern.groupindex else match.span()
-            before = scan.text[max(0, span[0] - 16):span[0]]
-            if _NEGATION.search(before) or supported_by & facts.statuses:
-                continue
-            clause, question = _clause(scan.text, *span)
-            if question or _CONDITION.search(clause) or _NOT_A_FACT.search(clause):
-                continue  # "once it has shipped", "it will be shipped", "has it been delivered?"
-            scan.claim("status", *span)
+            if _states_status(scan.text, *span):
+                scan.claim("status", *span)
+    # A package delivered is not the order delivered: "all three items were delivered" needs the order's status.
+    if "delivered" in (facts.order_statuses or facts.statuses) or not any(key in lowered for key in _WHOLE_KEYS):
+        return
+    for match in _WHOLE_ORDER_DELIVERED.finditer(scan.text):
+        if _states_status(scan.text, *match.span()):
+            scan.claim("status", *match.span())
+
+
+def _states_status(text: str, start: int, end: int) -> bool:
+    """Whether the status words at text[start:end] state that status: not negated, in a condition, in the future or
+    in a question ("hasn't been delivered", "once it has shipped", "it will be shipped", "has it been delivered?")."""
+    if _NEGATION.search(text[max(0, start - 16):start]):
+        return False
+    clause, question = _clause(text, start, end)
+    return not (question or _CONDITION.search(clause) or _NOT_A_FACT.search(clause))
 
 
 def _check_urls(scan: _Scan, facts: Facts) -> None:
@@ -796,7 +884,44 @@ _COUNT_BEFORE = re.compile(r"(?:包裹|第|package|parcel|box|shipment)\s*$", re
 """Words before "1/2" that make it a count ("包裹 1/2", package 1 of 2), not January 2."""
 
 
+# "It arrives on the 27th": a day of the month without its month (not "the 1st of 2 packages" or "the 2nd box").
+_DAY_OF_MONTH = re.compile(
+    r"(?<![a-z])the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)(?![a-z])(?=\s*(?:$|[^\sA-Za-z0-9]"
+    r"|(?:at|by|in|and|or|but|so|between|around|if|when|as|for|via|with|from)(?![a-z])))",
+    re.IGNORECASE,
+)
+_ORDINAL_DAY = re.compile(r"\d(?:st|nd|rd|th)(?![a-z])")
+"""Looked for first, in lower case: quicker than `_DAY_OF_MONTH`, and most answers have no "27th"."""
+
+
 def _check_dates(scan: _Scan, facts: Facts) -> None:
+    _check_full_dates(scan, facts)
+    if facts.today is None or not _ORDINAL_DAY.search(scan.text.lower()):
+        return
+    for match in _DAY_OF_MONTH.finditer(scan.text):
+        if _hedged(scan.text, *match.span()):
+            continue  # "if it hasn't arrived by the 27th"
+        clause, _ = _clause(scan.text, *match.span())
+        about_delivery = _about_delivery(scan, *match.span())
+        # The coming 27th, or the last one: by the tense, else a delivery is to come and other events may be either.
+        if _past(clause):
+            looking_back = [True]
+        elif about_delivery or _FUTURE_TENSE.search(clause):
+            looking_back = [False]
+        else:
+            looking_back = [True, False]
+        days = [day_of_month(facts.today, int(match.group("d")), past=back) for back in looking_back]
+        if not any(d is not None and (d in facts.result_dates or (d in facts.dates and not about_delivery))
+                   for d in days):
+            scan.claim("date", *match.span())
+
+
+def _past(text: str) -> bool:
+    """Whether `text` is in the past tense: "it shipped on the 14th", "should have arrived in 3 days"."""
+    return bool(_PAST_DUE.search(text)) or (bool(_PAST_TENSE.search(text)) and not _FUTURE_TENSE.search(text))
+
+
+def _check_full_dates(scan: _Scan, facts: Facts) -> None:
     spans: list[tuple[int, int]] = []
     for match in _DATE.finditer(scan.text):
         if match.group("na") and _COUNT_BEFORE.search(scan.text[max(0, match.start() - 10):match.start()]):
@@ -904,7 +1029,8 @@ def _stated(parsed: tuple[int | None, int | None, int, int | None], dates: froze
 # Words that make a date in their clause the package's delivery date: "Expected delivery: Nov 26", "ETA 11/26",
 # "预计11月26日送达". ("Due to weather" is not one.)
 _DELIVERY_WORDS = re.compile(
-    r"deliver|arriv|expect|estimat|(?<![a-z])(?:eta|due(?!\s+to(?![a-z])))(?![a-z])|送达|到达|预计|签收|派送",
+    r"deliver|arriv|expect|estimat|(?<![a-z])(?:eta|due(?!\s+to(?![a-z])))(?![a-z])|送达|到达|预计|签收|派送|"
+    + _ARRIVAL + r"|(?:天|日|周|星期|礼拜|小时)(?:之?内|以内|之?后|以后|左右)(?:会|就|能|可|可以|将|才)?到",
     re.IGNORECASE,
 )
 
@@ -986,12 +1112,25 @@ def _check_carriers(scan: _Scan, facts: Facts) -> None:
     scan.blank(spans)
 
 
+# "已于周一签收", "原定周二送达": a delivery day that has passed.
+_ZH_PAST = re.compile(r"已|了|原定|原本|原计划|本应|本该")
+
+
 def _check_weekdays(scan: _Scan, facts: Facts) -> None:
     scan.blank([m.span() for m in _WEEKDAY_RANGE.finditer(scan.text)])
     weekdays = {d.weekday() for d in facts.dates}
     stated = {d.weekday() for d in facts.result_dates}
     for match in _WEEKDAY.finditer(scan.text):
         weekday = _weekday(match.group())
+        if match.group("zh") and facts.today is not None and _about_delivery(scan, *match.span()):
+            if _hedged(scan.text, *match.span()) or _not_about_the_package(scan.text, *match.span()):
+                continue  # "周日不派送", "周一能到吗？"
+            clause, _ = _clause(scan.text, *match.span())
+            if not _ZH_PAST.search(clause):
+                # "预计周一送达": like "arrives Monday", a coming delivery day is one of the next two weeks.
+                if not any(d.weekday() == weekday and 0 <= (d - facts.today).days < 14 for d in facts.result_dates):
+                    scan.claim("date", *match.span())
+                continue
         if weekday not in stated and (weekday not in weekdays or _about_delivery(scan, *match.span())):
             scan.claim("date", *match.span())
 

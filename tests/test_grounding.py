@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from decimal import Decimal
@@ -579,3 +580,138 @@ def test_general_statements_and_our_replies_are_no_dates(order_id: str, answer: 
 ])
 def test_a_relative_day_in_a_question_is_no_date(answer: str, claimed: list[str]) -> None:
     assert date_claims("#1048", answer) == claimed
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # QA round 6: correct answers that were flagged, each with a false twin.
+    ("Your order is in transit. Our team is available 24/7 if you need anything.", []),
+    ("Your order is in transit. It will arrive 24/11.", [("date", "24/11")]),
+    ("It's in transit. Returns are accepted within 30 days of delivery.", []),
+    ("It's in transit and will be delivered within 30 days.", [("date", "within 30 days")]),
+])
+def test_round_the_clock_and_return_windows_are_no_dates(answer: str, claimed: list[tuple[str, str]]) -> None:
+    assert texts(check(answer, demo_facts("#1048"))) == claimed
+
+
+def test_a_phone_number_counts_as_the_shopper_wrote_it(order_1048: dict[str, Any]) -> None:
+    # QA round 6: the agent passes the phone in E.164; the shopper wrote it with dashes, without the country code.
+    arguments = [{"order_id": "1048", "phone": "+16125550114"}]
+    said = "where's order 1048? my phone is 612-555-0114"
+    facts = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments, shopper_text=said)
+    assert check("Order #1048 was placed with phone 612-555-0114 and is in transit.", facts) == []
+    assert check("Your phone is (612) 555-0114, or +1 612 555 0114.", facts) == []
+    assert texts(check("Order #1048 was placed with phone 612-555-0199.", facts)) == [("id", "612-555-0199")]
+    # Without the shopper writing it, the number is the tool's, not a fact.
+    unsaid = Facts.from_results([order_1048], tz=LA, today=TODAY, arguments=arguments, shopper_text="order 1048")
+    assert texts(check("Your phone on file is 612-555-0114.", unsaid)) == [("id", "612-555-0114")]
+
+
+# -- QA round 6: deliveries said in other words that passed, each with a twin the results support ----------------
+
+
+def package_facts(status: str, order_status: str = "shipped", **dates: str) -> Facts:
+    """#1048 with its package in another state, estimated or delivered on a day a test needs."""
+    data = copy.deepcopy(DEMO["#1048"])
+    data["status"] = order_status
+    data["shipments"][0] |= {"status": status, **dates}
+    result = {"result": "found", "disclosure": "full",
+              "orders": [order_view(Order.model_validate(data), Disclosure.FULL, LA)]}
+    return Facts.from_results([result], tz=LA, today=TODAY)
+
+
+def facts_of(key: str) -> Facts:
+    """A demo order by number, or #1048 estimated for Monday Nov 30, or delivered yesterday (Nov 24)."""
+    if key == "eta Nov 30":
+        return package_facts("in_transit", estimated_delivery="2026-11-30T20:00:00Z")
+    if key == "delivered Nov 24":
+        return package_facts("delivered", "delivered", delivered_at="2026-11-24T20:00:00Z")
+    return demo_facts(key)
+
+
+@pytest.mark.parametrize(("key", "answer", "claimed"), [
+    ("#1048", "It got there yesterday.", [("status", "got there"), ("date", "yesterday")]),
+    ("delivered Nov 24", "It got there yesterday.", []),
+    ("#1048", "It got there today.", [("status", "got there"), ("date", "today")]),
+    ("#1161", "It got there today.", []),  # delivered this morning
+    ("#1048", "It reached you yesterday.", [("status", "reached you"), ("date", "yesterday")]),
+    ("delivered Nov 24", "It reached you yesterday.", []),
+    ("#1048", "It came yesterday.", [("status", "It came"), ("date", "yesterday")]),
+    ("delivered Nov 24", "It came yesterday.", []),
+    ("#1048", "You received it yesterday.", [("status", "You received it"), ("date", "yesterday")]),
+    ("delivered Nov 24", "You received it yesterday.", []),
+    ("#1048", "It's delivered.", [("status", "'s delivered")]),
+    ("#1106", "It's delivered.", []),
+    ("#1048", "It was left at your front door.", [("status", "was left at your front door")]),
+    ("#1161", "It was left at your front door.", []),
+    ("#1048", "It's out for delivery.", [("status", "'s out for delivery")]),
+    ("#1164", "It's out for delivery.", []),
+    # #1161: the tent and sleeping bag were delivered today; its mugs have not shipped.
+    ("#1161", "All three items were delivered today.", [("status", "All three items were delivered")]),
+    ("#1161", "The tent and sleeping bag were delivered today.", []),
+    ("#1161", "Everything but the mugs was delivered today.", []),
+    ("#1161", "您的订单已全部签收。", [("status", "已全部签收")]),
+    ("#1161", "帐篷和睡袋都已签收。", []),
+    ("#1106", "All items were delivered.", []),
+])
+def test_delivery_in_other_words_needs_a_delivery(key: str, answer: str, claimed: list[tuple[str, str]]) -> None:
+    assert texts(check(answer, facts_of(key))) == claimed
+
+
+# -- QA round 6: invented spans and relative days that passed, each with a twin the results support -------------
+
+
+@pytest.mark.parametrize(("key", "answer", "claimed"), [
+    # #1048 has no estimate; #1155 is estimated for Friday Nov 27, #1126 for Sunday Nov 29, #1136 for Thursday Nov 26.
+    ("#1048", "It arrives the day after tomorrow.", ["the day after tomorrow"]),
+    ("#1155", "It arrives the day after tomorrow.", []),
+    ("#1048", "Expect it in 3-5 days.", ["in 3-5 days"]),
+    ("#1155", "Expect it in 3-5 days.", []),
+    ("#1136", "Expect it in 3-5 days.", ["in 3-5 days"]),  # Nov 26 is before the range
+    ("#1048", "It should arrive in 3 to 5 business days.", ["in 3 to 5 business days"]),
+    ("eta Nov 30", "It should arrive in 3 to 5 business days.", []),
+    ("#1048", "It'll arrive in 2-3 days.", ["in 2-3 days"]),
+    ("#1155", "It'll arrive in 2-3 days.", []),
+    ("#1048", "Expect it within 3-5 business days.", ["within 3-5 business days"]),
+    ("#1155", "Expect it within 3-5 business days.", []),
+    ("#1048", "It'll be there in two days.", ["in two days"]),
+    ("#1155", "It'll be there in two days.", []),
+    ("#1048", "It should arrive in a couple of days.", ["in a couple of days"]),
+    ("#1155", "It should arrive in a couple of days.", []),
+    ("#1048", "It should arrive in about 48 hours.", ["in about 48 hours"]),
+    ("#1155", "It should arrive in about 48 hours.", []),
+    ("#1048", "It should arrive within the week.", ["within the week"]),
+    ("#1155", "It should arrive within the week.", []),
+    ("#1048", "It'll arrive this weekend.", ["this weekend"]),
+    ("#1155", "It'll arrive this weekend.", ["this weekend"]),  # Friday is no weekend day
+    ("#1126", "It'll arrive this weekend.", []),
+    ("#1048", "It should be there by end of week.", ["by end of week"]),
+    ("#1126", "It should be there by end of week.", []),
+    ("#1048", "It arrives on the 27th.", ["the 27th"]),
+    ("#1155", "It arrives on the 27th.", []),
+    ("#1048", "Order #1048 was placed on the 27th and shipped on the 14th.", []),  # Oct 27 and Nov 14
+    ("#1048", "It's been in transit since the 14th.", []),
+    ("#1048", "它后天到。", ["后天"]),
+    ("#1155", "它后天到。", []),
+    ("#1048", "预计下周一送达。", ["下周一"]),
+    ("eta Nov 30", "预计下周一送达。", []),
+    ("#1048", "预计周一送达。", ["周一"]),  # Monday Nov 16 is a result date, but not a coming one
+    ("eta Nov 30", "预计周一送达。", []),
+    ("#1048", "预计下周送达。", ["下周"]),
+    ("eta Nov 30", "预计下周送达。", []),
+    ("#1048", "预计本周末送达。", ["本周末"]),
+    ("#1126", "预计本周末送达。", []),
+    ("#1048", "预计3天内送达。", ["3天内"]),
+    ("#1155", "预计3天内送达。", []),
+    ("#1048", "预计三天后送达。", ["三天后"]),
+    ("#1155", "预计三天后送达。", []),
+    ("#1048", "3天后到。", ["3天后"]),
+    ("#1155", "3天后到。", []),
+    ("#1048", "明天下午到。", ["明天"]),
+    ("#1136", "明天下午到。", []),
+    # Hedged: a condition, a negation, "whether", and how long it should have taken.
+    ("#1048", "包裹已于11月14日发出，本周内如有更新我们会通知您。", []),
+    ("#1048", "目前没有预计送达时间，无法确定是否本周送达。", []),
+    ("#1048", "It should have arrived in 3-5 days, but it's running late.", []),
+])
+def test_delivery_spans_need_an_estimate_in_them(key: str, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, facts_of(key)) if c.kind == "date"] == claimed
