@@ -763,3 +763,89 @@ def test_an_amazon_order_id_mid_sentence_is_looked_up() -> None:
     answer = chat.say("where is 114-3941689-8772232? zip code 78701")
     assert chat.arguments == [{"order_id": "114-3941689-8772232", "postal_code": "78701"}]
     assert "1Z999AA10333333332" in answer
+
+
+# --- a message naming only another order number -------------------------------------------------------------
+
+TWO_OF_JANES = [order(f"#{n}", "2025-11-20T10:00:00-08:00", f"1Z999AA1000000{n}", "2025-11-27T00:00:00-08:00")
+                for n in ("1048", "1126")]
+
+# After "where is order #1048?" and the email, each of these was answered about #1048 with no lookup.
+ANOTHER_ORDER_NUMBER = [
+    "1126", "1126?", "no, 1126", "nope 1126", "try 1126", "can you check 1126", "1126 please",
+    "It's 1126 actually", "1126 is late", "1126 is the right one", "The correct number is 1126",
+    "actually, make it 1126 not 1048", "1048? no, 1126", "also can you check 1126", "ok. 1126 please",
+    "the right order is 1126",
+]
+
+
+@pytest.mark.parametrize("text", ANOTHER_ORDER_NUMBER)
+def test_a_message_naming_only_another_order_number_looks_it_up(text: str) -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    assert chat.say(text).startswith("Order #1126 has shipped.")
+    assert chat.arguments[-1] == {"order_id": "1126", "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1126", {"order_id": "1126"}),
+    ("1126 please", {"order_id": "1126"}),
+    ("It's 1126 actually", {"order_id": "1126"}),
+    ("1048? no, 1126", {"order_id": "1126"}),
+    ("try 1126", {"order_id": "1126"}),
+    # a number at the start of a message is read as after a cue: of the orders' form, and no quantity
+    ("1500 dollars is a lot", {}),
+    ("1126 items", {}),
+    ("12345", {}),
+    ("no, 1500 is too much", {}),
+    # the number asked about first in a message stays the order; the cue's number does not replace it
+    ("order 1048, 1126 is mine too", {"order_id": "1048"}),
+])
+def test_a_number_alone_or_leading_a_message_is_read_as_after_a_cue(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US", None, known=["#1048"]) == expected
+
+
+def test_a_bare_number_while_a_postal_code_is_asked_for_stays_the_postal_code() -> None:
+    assert extract_slots("1126", "NL", "second_factor", known=["#1048"]) == {"postal_code": "1126"}
+    assert extract_slots("1126 is late", "NL", "second_factor", known=["#1048"]) == {"order_id": "1126"}
+
+
+@pytest.mark.parametrize("text", [
+    "is 1126 here yet?",
+    "1048 came but 1126 didn't",
+    "my sister's 1126 hasn't come",
+    "what's up with 1126",
+])
+def test_an_order_shaped_number_not_read_is_asked_about_not_answered_over(text: str) -> None:
+    """A number of the orders' form that the reader did not take: the shopper is asked which order they mean,
+    rather than answered about #1048 again (a guess costs a failed attempt, a question nothing)."""
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    asked = chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+    assert "#1048" not in asked and "which order" in asked.lower()
+    assert chat.say("1126").startswith("Order #1126 has shipped.")
+    assert chat.arguments[-1] == {"order_id": "1126", "email": "jane@example.com"}
+
+
+def test_the_order_answered_named_again_is_answered_again() -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    for text in ("is 1048 here yet?", "1048 still hasn't arrived"):
+        assert chat.say(text).startswith("Order #1048 has shipped.")
+    assert len(chat.arguments) == 2
+
+
+def test_a_chinese_message_naming_only_another_order_number() -> None:
+    chen = [order(f"#{n}", "2025-10-10T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n in ("1001", "1018")]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了？手机15028889999")
+    assert chat.say("1018").startswith("订单 #1018")
+    asked = chat.say("1001怎么还没有消息")
+    assert asked.startswith("订单 #1001")
+    asked = chat.say("我妈妈的1018怎么还没有消息")
+    assert "哪个订单" in asked and len(chat.arguments) == 3
