@@ -111,10 +111,42 @@ _CUE_VALUE = re.compile(r"\d[\d-]*\d|[A-Z]{1,6}-?\d[A-Z0-9-]*")
 _NOT_AN_ORDER = re.compile(r"(?:19|20)\d\d|\d{4}-\d{1,2}-\d{1,2}")
 """Years and dates, unless the shop's order numbers have their shape."""
 _AFTER_OK = frozenset(
-    "please pls plz too instead then and or thanks thank thx with my email e-mail phone mobile zip postal postcode "
-    "post is was now again also as for the it its it's where when what has hasn't order i actually right ok okay"
-    .split())
-"""Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs")."""
+    "please pls plz too instead and thanks thank thx my email e-mail phone mobile zip postal postcode post is was "
+    "now again also as the it its it's where what has hasn't order i actually right ok okay".split())
+"""Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs"). A
+preposition, "or", "when" or "then" may not ("1290 with shipping", "1500 or so", "1600 then?"): what the number
+is stays open."""
+_WITH_DETAILS = re.compile(
+    r"(?:with|for)\s+(?:(?:my|the|this|an?)\s+)?(?:email|e-mail|phone|mobile|number|zip|postal|postcode|me|us|please)"
+    r"(?![A-Za-z])", re.IGNORECASE)
+""" "1050 with my email …", "try 1050 for me": a preposition that leaves the number an order number."""
+_MEASURE_AFTER = re.compile(
+    r"(?:(?:-|\s*)ish|odd|something|or\s+(?:so|more|less|later|earlier|sooner|after|before|above|below|over|under"
+    r"|thereabouts|higher|lower)|give\s+or\s+take|at\s+the\s+(?:latest|earliest|most|least)|tops|max|min"
+    r"|(?:with|for|incl(?:uding)?|excl(?:uding)?|plus|before|after)\s+(?:the\s+)?(?:tax|taxes|vat|shipping|delivery"
+    r"|postage|handling|fees?|discount|coupon|tip|interest|duties|customs)"
+    r"|dollars?|bucks|usd|eur|euros?|gbp|pounds?|quid|cents?|rmb|yuan|cad|aud|yen"
+    r"|a\.?m\.?|p\.?m\.?|o'?clock|h|hrs?|hours?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|yrs?|nights?"
+    r"|items?|pcs|pieces?|units?|pairs?|packs?|people|points|times"
+    r"|miles?|mi|km|kilomet(?:er|re)s?|met(?:er|re)s?|feet|ft|inch(?:es)?|kgs?|kilos?|lbs?|grams?|g|oz|ml"
+    r"|lit(?:er|re)s?|gallons?|mph|kph|watts?|mah|gb|mb|tb)(?![A-Za-z])"
+    r"|[A-Z][a-z]+\s+(?:st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|way|ct|court|pl|place)\b"
+    # Chinese units and approximations: "1200多块", "1030左右", "1030前"
+    r"|(?:多|余|来块|左右|上下|前后|以[前后内上下]|之[前后内]|前|后)",
+    re.IGNORECASE,
+)
+"""After a number, a unit, an amount or time, an approximation or a street: plainly no order number."""
+_MEASURE_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?:(?<!what\s)(?<!how\s)about|around|approx(?:imately|\.)?|roughly|nearly|almost|over|under"
+    r"|than|(?<!look\s)at|before|after|by|until|till|from|between|since|past"
+    r"|apt\.?|apartment|suite|ste\.?|unit|room|rm\.?|floor|flat|gate|door|code|pin|box|building|bldg|house"
+    r"|ext(?:ension|\.)?)"
+    r"(?:\s+(?:is|was|number|no\.?|#))?|[~≈]|约|大约|大概|差不多|将近|超过|不到|花了|付了|一共|总共|共)\s*$",
+    re.IGNORECASE,
+)
+"""Before a number, an approximation, a time, or a part of an address: plainly no order number."""
+_CJK_VERB = re.compile(r"到(?!哪)|送|签收|收到|发出|寄出")
+""" "是1030到的", "1430签收的": a time the parcel came, so no order number; whether it is one stays open."""
 _STATES = re.compile(r"(?:is|was|has|had|isn't|wasn't|hasn't|'s)(?![A-Za-z'])|是|为", re.IGNORECASE)
 """A verb right after the number makes the sentence about the number ("1500 is too much", "2025是我的邮编")..."""
 _ABOUT_AN_ORDER = re.compile(
@@ -227,7 +259,9 @@ def _something_else(match: re.Match[str], text: str, seen: _Seen) -> bool:
     rest = after.lstrip()
     if (verb := _STATES.match(rest)) and not _ABOUT_AN_ORDER.match(rest, verb.end()):
         return True  # "but 1500 is too much", "actually 0114 is the end of my phone", "1030 is when…"
-    if _CJK_UNIT.match(rest) and not _HAO.match(rest):
+    if (_CJK_UNIT.match(rest) and not _HAO.match(rest)) or _MEASURE_AFTER.match(rest):
+        return True
+    if _MEASURE_BEFORE.search(text[max(0, match.start("v") - 24):match.start("v")]):
         return True
     digits = value.replace("-", "")
     if _postal(value) in seen.postal_codes or (digits.isdigit() and any(p.endswith(digits) for p in seen.phones)):
@@ -250,7 +284,9 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen)
     negated = match.groupdict().get("neg") or ((not_that := _NOT_THAT_ONE.match(rest)) and not_that.group("neg"))
     if negated and normalise_order_id(negated) not in seen.ids:
         return False  # "not 1500, 1200": what it corrects is no order number the conversation knows
-    if word and word.group().lower() not in _AFTER_OK and not negated:
+    if word and word.group().lower() not in _AFTER_OK and not negated and not _WITH_DETAILS.match(rest):
+        return False
+    if _CJK_VERB.match(rest):
         return False
     if match.groupdict().get("add"):
         before = re.search(r"[A-Za-z0-9-]+(?=[\s,，]*$)", text[:match.start()])

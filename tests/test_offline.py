@@ -849,3 +849,81 @@ def test_a_chinese_message_naming_only_another_order_number() -> None:
     assert asked.startswith("订单 #1001")
     asked = chat.say("我妈妈的1018怎么还没有消息")
     assert "哪个订单" in asked and len(chat.arguments) == 3
+
+
+# --- numbers after cues that are no order numbers -----------------------------------------------------------
+
+# After #1048 was answered, each of these was looked up as an order number: a failed attempt each.
+NOT_ORDER_NUMBERS_EN = [
+    "actually 1290 with shipping",
+    "sorry, 1200 with tax",
+    "but 1030 for delivery is too early",
+    "actually 1030 or later is fine",
+    "sorry 1500 or so",
+    "wait, 1030 when it was supposed to arrive",
+    "and 1600 then?",
+]
+NOT_ORDER_NUMBERS_ZH = ["不对，是1030到的", "是1030送到的吗", "不对，是1430签收的", "还有1200多块", "是1030左右"]
+
+
+@pytest.mark.parametrize("text", NOT_ORDER_NUMBERS_EN)
+def test_a_number_followed_by_a_preposition_comparison_or_unit_costs_no_attempt(text: str) -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize("text", NOT_ORDER_NUMBERS_ZH)
+def test_a_chinese_number_followed_by_a_verb_or_unit_costs_no_attempt(text: str) -> None:
+    chen = [order(f"#{n}", "2025-10-10T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n in ("1001", "1018")]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了？手机15028889999")
+    chat.say(text)
+    assert len(chat.arguments) == 1 and chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sorry I meant 1126 with my email", {"order_id": "1126"}),
+    ("try 1126 for me", {"order_id": "1126"}),
+    ("can you look at 1126", {"order_id": "1126"}),
+    ("what about 1126?", {"order_id": "1126"}),
+    ("1126 or 1127", {}),
+    ("actually 1030 at the latest", {}),
+    ("no, 1200 dollars", {}),
+    ("不对，是1018到哪了", {"order_id": "1018"}),
+])
+def test_what_may_follow_a_cued_number(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US", None, known=["#1048"]) == expected
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    # a unit, a price, a time, an address: plainly no order, so the last answer stands
+    ("sorry, 1200 with tax", False),
+    ("sorry 1500 or so", False),
+    ("actually 1030 or later is fine", False),
+    ("the box weighs 1200 grams", False),
+    ("it was delivered at 1030 am", False),
+    ("we ordered 1200 items", False),
+    ("I live at 1500 Main St", False),
+    ("is it coming before 1800?", False),
+    ("my apartment is 1204", False),
+    ("the gate code is 1204", False),
+    ("还有1200多块", False),
+    ("大概1200", False),
+    # what the number is remains open: the shopper is asked which order they mean
+    ("wait, 1030 when it was supposed to arrive", True),
+    ("and 1600 then?", True),
+    ("1126 or 1127", True),
+    ("what about 1126 then?", True),
+    ("不对，是1030到的", True),
+])
+def test_a_number_not_read_is_asked_about_unless_plainly_something_else(text: str, asked: bool) -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    answer = chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+    assert ("#1048" not in answer) is asked, answer
