@@ -50,7 +50,9 @@ _ORDER_ZH = re.compile(rf"订单(?:号码|编号|号)?\s*(?:是|为|:|：|\s)*(?
 _ORDER_ZH_BEFORE = re.compile(r"(?<![A-Za-z0-9-])(?P<v>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*号?\s*订单")
 # "the status of 1048": a number of three digits at least ("the status of 2 orders" names none).
 _STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Za-z0-9-]*)", re.IGNORECASE)
-_HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
+_HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)(?![A-Za-z0-9-])"
+                   r"(?!\s+(?:in|on|from)\s+(?:the|your|that|this)\s+list)")
+""" "#1048"; "#2 in the list" is a place in the list shown (`assistant._picking`)."""
 # Codes like ORD-12345 or ORD202505270001 on their own: capitals then four or more digits.
 _CODE = re.compile(r"(?<![A-Za-z0-9@./_-])(?P<v>[A-Z]{2,6}-?\d{4,}[A-Z0-9]*)(?![A-Za-z0-9@])")
 # Amazon order IDs (114-3941689-8772232): no phone, date or amount has this shape, so it is an order number anywhere.

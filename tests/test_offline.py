@@ -376,6 +376,45 @@ def test_a_place_past_the_list_is_asked_about_not_looked_up(pick: str) -> None:
     assert "order number" in answer or "订单号" in answer
 
 
+@pytest.mark.parametrize("pick", [
+    # ordinary words: no list place
+    "wait a second", "first of all, thanks", "what was the last update?", "has anything shipped in the last 3 days?",
+    "at last! which one has shipped?", "what's the latest news?", "my last message was cut off", "最近有更新吗",
+    "what's the earliest it can come?",
+    # dates and times
+    "the one I ordered 3rd November", "the one ordered 2nd", "the second time I ordered",
+    # more than one order
+    "the last two", "my first and second orders", "the first two", "the first or the second one", "both of them",
+    "最后两个", "第一个和第二个",
+])
+def test_ordinary_words_dates_and_several_places_pick_nothing(pick: str) -> None:
+    """Only an ordinal that clearly refers to a listed order picks it; otherwise the shopper is asked which."""
+    for orders in (many(12), many(3)):
+        chat, _ = picked(orders, pick)
+        assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
+
+
+@pytest.mark.parametrize(("pick", "expected"), [
+    ("the second one", "#1111"),
+    ("the 2nd order", "#1111"),
+    ("the last one", "#1103"),
+    ("#2 in the list", "#1111"),
+    ("number 2 on the list", "#1111"),
+    ("第二个", "#1111"),
+    ("the 3rd one from the bottom", "#1105"),
+    ("third from the end", "#1105"),
+    ("the 3rd from the top", "#1110"),
+    ("the latest one", "#1112"),
+    ("the newest", "#1112"),
+    ("最近的那个", "#1112"),
+    ("last", "#1103"),
+    ("ok, the second", "#1111"),
+])
+def test_an_ordinal_that_refers_to_the_list_picks(pick: str, expected: str) -> None:
+    chat, _ = picked(many(12), pick)
+    assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
 def test_not_the_one_of_two_is_the_other() -> None:
     chat, _ = picked(many(2), "not the first one")
     assert chat.arguments[-1] == {"order_id": "#1101", "email": "jane@example.com"}
