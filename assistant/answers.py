@@ -47,9 +47,9 @@ STALE_AFTER_DAYS = 5
 KINDS = ("found", "verification_needed", "no_match", "not_found", "locked", "unavailable", "invalid_arguments")
 """Tool result kinds the templates answer."""
 
-MESSAGES = ("greeting", "thanks", "need_order_id", "oldest_not_listed", "not_listed")
-"""Replies that answer no tool result (the offline responder's small talk, and asking again when the shopper picks
-a place the list shown does not hold)."""
+MESSAGES = ("greeting", "thanks", "need_order_id", "oldest_not_listed", "not_listed", "which_order_number")
+"""Replies that answer no tool result (the offline responder's small talk, asking again when the shopper picks a
+place the list shown does not hold, and asking which order a number it could not read means)."""
 
 _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),

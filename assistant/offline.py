@@ -50,7 +50,9 @@ _ORDER_ZH = re.compile(rf"订单(?:号码|编号|号)?\s*(?:是|为|:|：|\s)*(?
 _ORDER_ZH_BEFORE = re.compile(r"(?<![A-Za-z0-9-])(?P<v>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*号?\s*订单")
 # "the status of 1048": a number of three digits at least ("the status of 2 orders" names none).
 _STATUS_OF = re.compile(r"(?<![A-Za-z])status\s+(?:of|for|on)\s+(?P<v>\d{3,}[A-Za-z0-9-]*)", re.IGNORECASE)
-_HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
+_HASH = re.compile(r"(?<![A-Za-z0-9&#＃])(?P<v>[#＃]\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)(?![A-Za-z0-9-])"
+                   r"(?!\s+(?:in|on|from)\s+(?:the|your|that|this)\s+list)")
+""" "#1048"; "#2 in the list" is a place in the list shown (`assistant._picking`)."""
 # Codes like ORD-12345 or ORD202505270001 on their own: capitals then four or more digits.
 _CODE = re.compile(r"(?<![A-Za-z0-9@./_-])(?P<v>[A-Z]{2,6}-?\d{4,}[A-Z0-9]*)(?![A-Za-z0-9@])")
 # Amazon order IDs (114-3941689-8772232): no phone, date or amount has this shape, so it is an order number anywhere.
@@ -78,35 +80,81 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 
-# A number right after a correction ("sorry, I meant 1050", "不对，是1018", "not 1048, 1050") or a follow-up
-# ("what about 1005", "那1035呢", "and 1005?") names an order even without "order" or "#". "not 1048" and "不是1001"
-# name the order it is not. Once the conversation knows an order number, a number after a cue must have its form
-# (see `_Seen`).
+# A number right after a correction ("sorry, I meant 1050", "不对，是1018", "no, 1050", "not 1048, 1050", "the
+# correct number is 1050") or a follow-up ("what about 1005", "那1035呢", "and 1005?", "can you check 1005") names an
+# order even without "order" or "#". "not 1048" and "不是1001" name the order it is not. Once the conversation knows
+# an order number, a number after a cue must have its form (see `_Seen`).
 _CUE = re.compile(
     r"(?:(?P<fix>(?P<restate>(?<![A-Za-z])i\s+meant?(?![A-Za-z])|我是说|我说的是|应该是)"
-    r"|(?<![A-Za-z])(?:sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather)"
-    r"(?![A-Za-z])|不对|错了|不好意思|抱歉|对不起|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是"
+    r"|(?<![A-Za-z])(?:sorry|actually|oops|correction|wait|my\s+(?:bad|mistake)|but|rather|no|nope|nah"
+    r"|make\s+(?:it|that)|change\s+(?:it|that)\s+to|(?:right|correct|actual|real)\s+(?:order\s+)?(?:number|one|order))"
+    r"(?![A-Za-z'])|不对|错了|不好意思|抱歉|对不起|改成|换成|更正|(?:^|(?<=[，,。.!！?？\s]))是"
     r"|(?:(?<![A-Za-z])not\s+|不是\s*)(?P<neg>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)(?=\s*[,，;；]))"
-    r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about)(?![A-Za-z])|那)"
+    r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about|try|check(?:\s+(?:on|for))?|look\s+(?:up|at|into))"
+    r"(?![A-Za-z])|那)"
     r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
     r"(?:[\s,，:：.。!！~-]+|(?:it'?s|(?:it|that)\s+(?:is|was)|that'?s|should\s+be|is|was|the|my|order|number|no)"
     r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
     r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
     re.IGNORECASE,
 )
+_LEAD = re.compile(
+    r"(?:^|(?<=[.!?;]\s)|(?<=[!?。！？；]))\s*"
+    r"(?:(?:it'?s|it\s+is|it\s+was|that'?s|that\s+is|ok(?:ay)?|oh|so|um+|hmm+|well)(?![A-Za-z'])[\s,.]*)*"
+    r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)"
+    r"(?P<restate>[\s,.!?？！。]*(?:(?:please|pls|plz|actually|instead|thanks|thank\s+you)(?![A-Za-z])[\s,.!?？！。]*)*$)?",
+    re.IGNORECASE,
+)
+"""A number that begins a message or a sentence ("1126", "1126 please", "It's 1126 actually", "1126 is late") is
+read as after a cue: the shopper names the order the conversation is about. One that is all the message says
+restates an order number, as "I meant" does (a year of the orders' form is one)."""
 _CUE_VALUE = re.compile(r"\d[\d-]*\d|[A-Z]{1,6}-?\d[A-Z0-9-]*")
 """Digits (dashes allowed) or a code in capitals: "300pcs" or "v2" are no order numbers."""
 _NOT_AN_ORDER = re.compile(r"(?:19|20)\d\d|\d{4}-\d{1,2}-\d{1,2}")
 """Years and dates, unless the shop's order numbers have their shape."""
 _AFTER_OK = frozenset(
-    "please pls plz too instead then and or thanks thank thx with my email e-mail phone mobile zip postal postcode "
-    "post is was now again also as for the it its it's where when what has hasn't order i".split())
-"""Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs")."""
+    "please pls plz too instead and thanks thank thx my email e-mail phone mobile zip postal postcode post is was "
+    "now again also as the it its it's where what has hasn't order i actually right ok okay".split())
+"""Words that may follow a number after a cue and leave it an order number ("1050 please", not "300 pegs"). A
+preposition, "or", "when" or "then" may not ("1290 with shipping", "1500 or so", "1600 then?"): what the number
+is stays open."""
+_WITH_DETAILS = re.compile(
+    r"(?:with|for)\s+(?:(?:my|the|this|an?)\s+)?(?:email|e-mail|phone|mobile|number|zip|postal|postcode|me|us|please)"
+    r"(?![A-Za-z])", re.IGNORECASE)
+""" "1050 with my email …", "try 1050 for me": a preposition that leaves the number an order number."""
+_MEASURE_AFTER = re.compile(
+    r"(?:(?:-|\s*)ish|odd|something|or\s+(?:so|more|less|later|earlier|sooner|after|before|above|below|over|under"
+    r"|thereabouts|higher|lower)|give\s+or\s+take|at\s+the\s+(?:latest|earliest|most|least)|tops|max|min"
+    r"|(?:with|for|incl(?:uding)?|excl(?:uding)?|plus|before|after)\s+(?:the\s+)?(?:tax|taxes|vat|shipping|delivery"
+    r"|postage|handling|fees?|discount|coupon|tip|interest|duties|customs)"
+    r"|dollars?|bucks|usd|eur|euros?|gbp|pounds?|quid|cents?|rmb|yuan|cad|aud|yen"
+    r"|a\.?m\.?|p\.?m\.?|o'?clock|h|hrs?|hours?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|yrs?|nights?"
+    r"|items?|pcs|pieces?|units?|pairs?|packs?|people|points|times"
+    r"|miles?|mi|km|kilomet(?:er|re)s?|met(?:er|re)s?|feet|ft|inch(?:es)?|kgs?|kilos?|lbs?|grams?|g|oz|ml"
+    r"|lit(?:er|re)s?|gallons?|mph|kph|watts?|mah|gb|mb|tb)(?![A-Za-z])"
+    r"|[A-Z][a-z]+\s+(?:st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|way|ct|court|pl|place)\b"
+    # Chinese units and approximations: "1200多块", "1030左右", "1030前"
+    r"|(?:多|余|来块|左右|上下|前后|以[前后内上下]|之[前后内]|前|后)",
+    re.IGNORECASE,
+)
+"""After a number, a unit, an amount or time, an approximation or a street: plainly no order number."""
+_MEASURE_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?:(?<!what\s)(?<!how\s)about|around|approx(?:imately|\.)?|roughly|nearly|almost|over|under"
+    r"|than|(?<!look\s)at|before|after|by|until|till|from|between|since|past"
+    r"|apt\.?|apartment|suite|ste\.?|unit|room|rm\.?|floor|flat|gate|door|code|pin|box|building|bldg|house"
+    r"|ext(?:ension|\.)?)"
+    r"(?:\s+(?:is|was|number|no\.?|#))?|[~≈]|约|大约|大概|差不多|将近|超过|不到|花了|付了|一共|总共|共)\s*$",
+    re.IGNORECASE,
+)
+"""Before a number, an approximation, a time, or a part of an address: plainly no order number."""
+_CJK_VERB = re.compile(r"到(?!哪)|送|签收|收到|发出|寄出")
+""" "是1030到的", "1430签收的": a time the parcel came, so no order number; whether it is one stays open."""
 _STATES = re.compile(r"(?:is|was|has|had|isn't|wasn't|hasn't|'s)(?![A-Za-z'])|是|为", re.IGNORECASE)
 """A verb right after the number makes the sentence about the number ("1500 is too much", "2025是我的邮编")..."""
 _ABOUT_AN_ORDER = re.compile(
     r"\s*(?:(?:still|not|never|also|just|yet|been)\s+)*"
-    r"(?:(?:late|delayed|missing|lost|stuck|overdue|arrived|here|shipped|delivered|dispatched)(?![A-Za-z])"
+    r"(?:(?:late|delayed|missing|lost|stuck|overdue|arrived|here|shipped|delivered|dispatched|come|came|moved"
+    r"|updated|(?:shown|showed|turned)\s+up)(?![A-Za-z])"
     r"|(?:my|the|our)\s+(?:(?:right|correct|actual|real|other|new)\s+)?(?:order|one)(?![A-Za-z])"
     r"|(?:right|correct)\s+(?:one|order|number)(?![A-Za-z])|(?:我的)?(?:订单|单号))",
     re.IGNORECASE,
@@ -198,37 +246,51 @@ class _Seen:
                    tuple(d for g in given if len(d := re.sub(r"\D", "", g or "")) >= 7))
 
 
+def _something_else(match: re.Match[str], text: str, seen: _Seen) -> bool:
+    """The number `match` holds is plainly no order number: a price, a measure, a time, a date, a year, the first
+    group of a spaced number, the postal code or phone the shopper gave, or the subject of a sentence about
+    something else ("1500 is too much")."""
+    value = match.group("v").lstrip("#＃ ")
+    start, end = match.span("v")
+    if text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
+        return True
+    after = text[end:]
+    # 150.00, 11/20, 10:30, 30%, and the first group of a spaced number ("415 555 0199", "SW1A 1AA")
+    if re.match(r"[.,:/]\d|\s*[%％]|\s[A-Za-z]?\d", after):
+        return True
+    rest = after.lstrip()
+    if (verb := _STATES.match(rest)) and not _ABOUT_AN_ORDER.match(rest, verb.end()):
+        return True  # "but 1500 is too much", "actually 0114 is the end of my phone", "1030 is when…"
+    if (_CJK_UNIT.match(rest) and not _HAO.match(rest)) or _MEASURE_AFTER.match(rest):
+        return True
+    if _MEASURE_BEFORE.search(text[max(0, match.start("v") - 24):match.start("v")]):
+        return True
+    digits = value.replace("-", "")
+    if _postal(value) in seen.postal_codes or (digits.isdigit() and any(p.endswith(digits) for p in seen.phones)):
+        return True  # the postal code or (the end of) the phone the shopper gave
+    # a year or a date, unless order numbers look like years or it restates one ("I meant 2001" after 1042)
+    return bool(_NOT_AN_ORDER.fullmatch(value)) and not (
+        seen.years or (match.groupdict().get("restate") is not None and _shape(value) in seen.shapes))
+
+
 def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen) -> bool:
     """The number after a cue is an order number: it looks like one, and nothing makes it a quantity, price,
     year, date, phone, postal code, or the subject of a sentence about something else. Once an order number is
     known, it has that order number's form: a wrong order number costs the shopper a failed attempt, a missed
     one only a question."""
     value = match.group("v").lstrip("#＃ ")
-    start, end = match.span("v")
-    if sum(ch.isdigit() for ch in value) < 3 or text[start - 1:start] in ("$", "€", "£", "¥", "￥"):
+    if sum(ch.isdigit() for ch in value) < 3 or _something_else(match, text, seen):
         return False
-    after = text[end:]
-    # 150.00, 11/20, 10:30, 30%, and the first group of a spaced number ("415 555 0199", "SW1A 1AA")
-    if re.match(r"[.,:/]\d|\s*[%％]|\s[A-Za-z]?\d", after):
-        return False
-    rest = after.lstrip()
-    if (verb := _STATES.match(rest)) and not _ABOUT_AN_ORDER.match(rest, verb.end()):
-        return False  # "but 1500 is too much", "actually 0114 is the end of my phone", "1030 is when…"
+    rest = text[match.end("v"):].lstrip()
     word = re.match(r"[A-Za-z'-]+", rest)
-    negated = match.group("neg") or ((not_that := _NOT_THAT_ONE.match(rest)) and not_that.group("neg"))
+    negated = match.groupdict().get("neg") or ((not_that := _NOT_THAT_ONE.match(rest)) and not_that.group("neg"))
     if negated and normalise_order_id(negated) not in seen.ids:
         return False  # "not 1500, 1200": what it corrects is no order number the conversation knows
-    if word and word.group().lower() not in _AFTER_OK and not negated:
+    if word and word.group().lower() not in _AFTER_OK and not negated and not _WITH_DETAILS.match(rest):
         return False
-    if _CJK_UNIT.match(rest) and not _HAO.match(rest):
+    if _CJK_VERB.match(rest):
         return False
-    digits = value.replace("-", "")
-    if _postal(value) in seen.postal_codes or (digits.isdigit() and any(p.endswith(digits) for p in seen.phones)):
-        return False  # the postal code or (the end of) the phone the shopper gave
-    if _NOT_AN_ORDER.fullmatch(value) and not (seen.years or (match.group("restate") and _shape(value)
-                                                               in seen.shapes)):
-        return False  # a year or a date; "I meant 2001" after order 1042 restates the order number
-    if match.group("add"):
+    if match.groupdict().get("add"):
         before = re.search(r"[A-Za-z0-9-]+(?=[\s,，]*$)", text[:match.start()])
         if before and _shape(before.group()) == _shape(value):
             return False  # "in 2024 and 2025": a list of like numbers, the first not read as an order either
@@ -236,6 +298,7 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen)
         return _shape(value) in seen.shapes
     if not _CUE_VALUE.fullmatch(value):
         return False
+    digits = value.replace("-", "")
     return not (digits.isdigit() and len(digits) >= 7 and (
             len(digits) > 20 or _CN_MOBILE.fullmatch(digits) or _dashed_phone(value, region)
             or any(m.start == 0 and m.end == len(value)
@@ -243,17 +306,39 @@ def _cue_order(match: re.Match[str], text: str, region: str | None, seen: _Seen)
             or (len(digits) >= 10 and detect_carrier(digits))))  # a phone or a tracking number
 
 
-def _cue_orders(rest: _Text, region: str | None, seen: _Seen, named: str | None) -> str | None:
+def _cue_orders(rest: _Text, region: str | None, seen: _Seen, named: str | None, lead: bool = True) -> str | None:
     """The order number a correction or follow-up gives: the last one after a correction, else (when the
-    message names no other order) the first after a follow-up. Every number read this way is taken from `rest`."""
+    message names no other order) the first after a follow-up or at the start of a sentence (`lead`). Every
+    number read this way is taken from `rest`."""
     if named:
         seen = seen.naming(named)
     found = [m for m in _CUE.finditer(rest.text) if _cue_order(m, rest.text, region, seen)]
+    if lead:
+        cued = {m.span("v") for m in found}
+        found += [m for m in _LEAD.finditer(rest.text)
+                  if m.span("v") not in cued and _cue_order(m, rest.text, region, seen)]
+        found.sort(key=lambda m: m.start("v"))
     for match in found:
         rest.take(*match.span("v"))
-    fixes = [m for m in found if m.group("fix")]
+    fixes = [m for m in found if m.groupdict().get("fix")]
     chosen = fixes[-1] if fixes else None if named or not found else found[0]
     return re.sub(r"^[#＃]\s?", "#", chosen.group("v")) if chosen else None
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z0-9-])(?P<v>[#＃]?\s?[A-Za-z0-9-]*\d[A-Za-z0-9-]*)")
+_NOT_BEFORE = re.compile(r"(?:(?<![A-Za-z])not|不是)\s*$", re.IGNORECASE)
+
+
+def _unread(text: str, seen: _Seen, current: Sequence[str]) -> list[str]:
+    """Numbers of the form of the orders known that nothing read and nothing plainly makes something else: the
+    shopper may mean another order, so the last answer must not stand for this one. The order the conversation is
+    about (`current`) and a number the shopper says it is not ("not 1048") are no other order."""
+    if not seen.shapes:
+        return []
+    mine = {normalise_order_id(c) for c in current}
+    return [value for m in _NUMBER.finditer(text)
+            if _shape(value := m.group("v").lstrip("#＃ ")) in seen.shapes and normalise_order_id(value) not in mine
+            and not _NOT_BEFORE.search(text[:m.start()]) and not _something_else(m, text, seen)]
 
 
 def _phone(text: _Text, region: str | None) -> str | None:
@@ -332,6 +417,12 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     another form is not. `given` are the postal codes and phones the shopper gave: a number after a cue equal to
     one (or a phone's end) is not an order number.
     """
+    return _read(text, region, pending, known=known, given=given)[0]
+
+
+def _read(text: str, region: str | None = None, pending: str | None = None, *, known: Sequence[str] = (),
+          given: Sequence[str] = (), current: Sequence[str] = ()) -> tuple[dict[str, str], list[str]]:
+    """`extract_slots`, and the numbers of the orders' form it left unread (see `_unread`)."""
     # Full-width digits, letters and signs (＃１０４８, common in Chinese input) read as their ASCII forms.
     rest = _Text(unicodedata.normalize("NFKC", text))
     out: dict[str, str] = {}
@@ -349,7 +440,13 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
     else:
         if code := rest.first(_CODE, lambda m: not _S10.fullmatch(m.group("v"))):
             out["order_id"] = code
-    if cued := _cue_orders(rest, region, _Seen.of(known, given), named=out.get("order_id") or out.get("ref_id")):
+    seen = _Seen.of(known, given)
+    # A number leading a message is read as after a cue (`_LEAD`), but a bare number while a postal code is asked
+    # for is the postal code (read below).
+    # With no order known, only where an order number was asked for.
+    lead = bool(seen.shapes) or pending in ("order_id", "which_order")
+    lead = lead and not (pending == "second_factor" and _BARE_POSTAL.fullmatch(_bare(rest.text)))
+    if cued := _cue_orders(rest, region, seen, named=out.get("order_id") or out.get("ref_id"), lead=lead):
         out["order_id"] = cued
     bare = _bare(rest.text)
     if pending in ("order_id", "which_order") and "order_id" not in out and "ref_id" not in out:
@@ -364,7 +461,8 @@ def extract_slots(text: str, region: str | None = None, pending: str | None = No
         bare = _bare(rest.text)
         if bare and _BARE_POSTAL.fullmatch(bare) and _has_digit(bare):
             out["postal_code"] = bare.upper()
-    return out
+            rest.take(0, len(rest.text))
+    return out, _unread(rest.text, seen, current)
 
 
 def _postal(value: str) -> str:
@@ -448,7 +546,8 @@ class Plan:
     """The `lookup_orders` arguments to call with this turn; empty when there is nothing new to look up."""
     talk: str | None
     """"greeting" or "thanks" when the message is only that; "oldest_not_listed" or "not_listed" when it picks a
-    place the list shown does not hold (the reply asks for the order number)."""
+    place the list shown does not hold, "which_order_number" when it holds a number like the orders' that was not
+    read as one (the reply asks for the order number)."""
     changed: bool
     """The message gave something new (a slot changed)."""
 
@@ -488,14 +587,19 @@ class OfflineResponder:
         listed, more = _listed_orders(conversation)
         known = [k for k in (slots.order_id, slots.ref_id, conversation.order_hint, *listed) if k]
         given = [g for g in (slots.postal_code, slots.phone, conversation.session.verified_phone) if g]
-        found = extract_slots(text, region, pending, known=known, given=given)
-        unlisted = None
+        found, unread = _read(text, region, pending, known=known, given=given,
+                              current=[c for c in (slots.order_id, slots.ref_id) if c])
+        unlisted: str | None = None
         if slots.pending == "which_order" and "order_id" not in found:
             chosen = pick(text, listed, more)
             if chosen.order_id:
                 found["order_id"] = chosen.order_id
             unlisted = chosen.unlisted
         changed = merge_slots(slots, found, region)
+        if unread and not (found.get("order_id") or found.get("ref_id")):
+            # A number like the orders' that was not read may name another order: ask, rather than answer about
+            # this one again or look up a guess (a wrong order number costs the shopper a failed attempt).
+            return Plan({}, "which_order_number", changed)
         if not (slots.order_id or slots.ref_id) and conversation.order_hint:
             # The widget's order is where the shopper is looking; it is looked up like a typed order number.
             slots.order_id = conversation.order_hint
@@ -526,6 +630,8 @@ class OfflineResponder:
         elif plan.talk:
             answer = render_message(plan.talk, language=language)
             if plan.talk == "greeting" and not conversation.tool_results:
+                slots.pending = "order_id"
+            elif plan.talk == "which_order_number" and slots.pending != "which_order":
                 slots.pending = "order_id"
         elif plan.changed:
             # Only a postal code: it confirms an order number, so ask for one.

@@ -385,6 +385,22 @@ def test_prefetch_reads_no_order_number_from_a_sentence_about_another_number():
     model.assert_complete()
 
 
+def test_prefetch_follows_a_message_naming_only_another_order_number():
+    """"2001 please" after order 1042 is answered is read as the order number before the model's first call; a
+    number the reader cannot place ("is 2001 here yet?") is left to the model, with no prefetch."""
+    for text, reply, calls in (
+            ("2001 please", "I couldn't match that order to your email.",
+             [{"order_id": "2001", "email": "jane@example.com"}]),
+            ("is 2001 here yet?", "Which order do you mean?", [])):
+        model = ScriptedModel(say("Order #1042 has shipped."), say(reply))
+        agent = agent_with(model, prefetch=True)
+        conversation = agent.new_conversation()
+        agent.respond(conversation, "where is order 1042? jane@example.com")
+        result = agent.respond(conversation, text)
+        assert [c.arguments for c in result.tool_calls] == calls, text
+        model.assert_complete()
+
+
 def test_prefetch_uses_the_widget_order_and_a_signed_in_session():
     model = ScriptedModel(say("To show order #1042, what email did you use?"), say("You have one order, #2001."))
     agent = agent_with(model, prefetch=True)

@@ -376,6 +376,45 @@ def test_a_place_past_the_list_is_asked_about_not_looked_up(pick: str) -> None:
     assert "order number" in answer or "订单号" in answer
 
 
+@pytest.mark.parametrize("pick", [
+    # ordinary words: no list place
+    "wait a second", "first of all, thanks", "what was the last update?", "has anything shipped in the last 3 days?",
+    "at last! which one has shipped?", "what's the latest news?", "my last message was cut off", "最近有更新吗",
+    "what's the earliest it can come?",
+    # dates and times
+    "the one I ordered 3rd November", "the one ordered 2nd", "the second time I ordered",
+    # more than one order
+    "the last two", "my first and second orders", "the first two", "the first or the second one", "both of them",
+    "最后两个", "第一个和第二个",
+])
+def test_ordinary_words_dates_and_several_places_pick_nothing(pick: str) -> None:
+    """Only an ordinal that clearly refers to a listed order picks it; otherwise the shopper is asked which."""
+    for orders in (many(12), many(3)):
+        chat, _ = picked(orders, pick)
+        assert len(chat.arguments) == 1 and chat.conversation.slots.pending == "which_order"
+
+
+@pytest.mark.parametrize(("pick", "expected"), [
+    ("the second one", "#1111"),
+    ("the 2nd order", "#1111"),
+    ("the last one", "#1103"),
+    ("#2 in the list", "#1111"),
+    ("number 2 on the list", "#1111"),
+    ("第二个", "#1111"),
+    ("the 3rd one from the bottom", "#1105"),
+    ("third from the end", "#1105"),
+    ("the 3rd from the top", "#1110"),
+    ("the latest one", "#1112"),
+    ("the newest", "#1112"),
+    ("最近的那个", "#1112"),
+    ("last", "#1103"),
+    ("ok, the second", "#1111"),
+])
+def test_an_ordinal_that_refers_to_the_list_picks(pick: str, expected: str) -> None:
+    chat, _ = picked(many(12), pick)
+    assert chat.arguments[-1] == {"order_id": expected, "email": "jane@example.com"}
+
+
 def test_not_the_one_of_two_is_the_other() -> None:
     chat, _ = picked(many(2), "not the first one")
     assert chat.arguments[-1] == {"order_id": "#1101", "email": "jane@example.com"}
@@ -763,3 +802,167 @@ def test_an_amazon_order_id_mid_sentence_is_looked_up() -> None:
     answer = chat.say("where is 114-3941689-8772232? zip code 78701")
     assert chat.arguments == [{"order_id": "114-3941689-8772232", "postal_code": "78701"}]
     assert "1Z999AA10333333332" in answer
+
+
+# --- a message naming only another order number -------------------------------------------------------------
+
+TWO_OF_JANES = [order(f"#{n}", "2025-11-20T10:00:00-08:00", f"1Z999AA1000000{n}", "2025-11-27T00:00:00-08:00")
+                for n in ("1048", "1126")]
+
+# After "where is order #1048?" and the email, each of these was answered about #1048 with no lookup.
+ANOTHER_ORDER_NUMBER = [
+    "1126", "1126?", "no, 1126", "nope 1126", "try 1126", "can you check 1126", "1126 please",
+    "It's 1126 actually", "1126 is late", "1126 is the right one", "The correct number is 1126",
+    "actually, make it 1126 not 1048", "1048? no, 1126", "also can you check 1126", "ok. 1126 please",
+    "the right order is 1126",
+]
+
+
+@pytest.mark.parametrize("text", ANOTHER_ORDER_NUMBER)
+def test_a_message_naming_only_another_order_number_looks_it_up(text: str) -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    assert chat.say(text).startswith("Order #1126 has shipped.")
+    assert chat.arguments[-1] == {"order_id": "1126", "email": "jane@example.com"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1126", {"order_id": "1126"}),
+    ("1126 please", {"order_id": "1126"}),
+    ("It's 1126 actually", {"order_id": "1126"}),
+    ("1048? no, 1126", {"order_id": "1126"}),
+    ("try 1126", {"order_id": "1126"}),
+    # a number at the start of a message is read as after a cue: of the orders' form, and no quantity
+    ("1500 dollars is a lot", {}),
+    ("1126 items", {}),
+    ("12345", {}),
+    ("no, 1500 is too much", {}),
+    # the number asked about first in a message stays the order; the cue's number does not replace it
+    ("order 1048, 1126 is mine too", {"order_id": "1048"}),
+])
+def test_a_number_alone_or_leading_a_message_is_read_as_after_a_cue(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US", None, known=["#1048"]) == expected
+
+
+def test_a_bare_number_while_a_postal_code_is_asked_for_stays_the_postal_code() -> None:
+    assert extract_slots("1126", "NL", "second_factor", known=["#1048"]) == {"postal_code": "1126"}
+    assert extract_slots("1126 is late", "NL", "second_factor", known=["#1048"]) == {"order_id": "1126"}
+
+
+@pytest.mark.parametrize("text", [
+    "is 1126 here yet?",
+    "1048 came but 1126 didn't",
+    "my sister's 1126 hasn't come",
+    "what's up with 1126",
+])
+def test_an_order_shaped_number_not_read_is_asked_about_not_answered_over(text: str) -> None:
+    """A number of the orders' form that the reader did not take: the shopper is asked which order they mean,
+    rather than answered about #1048 again (a guess costs a failed attempt, a question nothing)."""
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    asked = chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+    assert "#1048" not in asked and "which order" in asked.lower()
+    assert chat.say("1126").startswith("Order #1126 has shipped.")
+    assert chat.arguments[-1] == {"order_id": "1126", "email": "jane@example.com"}
+
+
+def test_the_order_answered_named_again_is_answered_again() -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    for text in ("is 1048 here yet?", "1048 still hasn't arrived"):
+        assert chat.say(text).startswith("Order #1048 has shipped.")
+    assert len(chat.arguments) == 2
+
+
+def test_a_chinese_message_naming_only_another_order_number() -> None:
+    chen = [order(f"#{n}", "2025-10-10T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n in ("1001", "1018")]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了？手机15028889999")
+    assert chat.say("1018").startswith("订单 #1018")
+    asked = chat.say("1001怎么还没有消息")
+    assert asked.startswith("订单 #1001")
+    asked = chat.say("我妈妈的1018怎么还没有消息")
+    assert "哪个订单" in asked and len(chat.arguments) == 3
+
+
+# --- numbers after cues that are no order numbers -----------------------------------------------------------
+
+# After #1048 was answered, each of these was looked up as an order number: a failed attempt each.
+NOT_ORDER_NUMBERS_EN = [
+    "actually 1290 with shipping",
+    "sorry, 1200 with tax",
+    "but 1030 for delivery is too early",
+    "actually 1030 or later is fine",
+    "sorry 1500 or so",
+    "wait, 1030 when it was supposed to arrive",
+    "and 1600 then?",
+]
+NOT_ORDER_NUMBERS_ZH = ["不对，是1030到的", "是1030送到的吗", "不对，是1430签收的", "还有1200多块", "是1030左右"]
+
+
+@pytest.mark.parametrize("text", NOT_ORDER_NUMBERS_EN)
+def test_a_number_followed_by_a_preposition_comparison_or_unit_costs_no_attempt(text: str) -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize("text", NOT_ORDER_NUMBERS_ZH)
+def test_a_chinese_number_followed_by_a_verb_or_unit_costs_no_attempt(text: str) -> None:
+    chen = [order(f"#{n}", "2025-10-10T10:00:00+08:00", f"SF00000000{n}", "2025-11-01T00:00:00+08:00",
+                  customer={"name": "陈静", "phone": "+8615028889999"}) for n in ("1001", "1018")]
+    chat = Chat(orders=chen, merchant=CN)
+    chat.say("我的订单1001到哪了？手机15028889999")
+    chat.say(text)
+    assert len(chat.arguments) == 1 and chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sorry I meant 1126 with my email", {"order_id": "1126"}),
+    ("try 1126 for me", {"order_id": "1126"}),
+    ("can you look at 1126", {"order_id": "1126"}),
+    ("what about 1126?", {"order_id": "1126"}),
+    ("1126 or 1127", {}),
+    ("actually 1030 at the latest", {}),
+    ("no, 1200 dollars", {}),
+    ("不对，是1018到哪了", {"order_id": "1018"}),
+])
+def test_what_may_follow_a_cued_number(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US", None, known=["#1048"]) == expected
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    # a unit, a price, a time, an address: plainly no order, so the last answer stands
+    ("sorry, 1200 with tax", False),
+    ("sorry 1500 or so", False),
+    ("actually 1030 or later is fine", False),
+    ("the box weighs 1200 grams", False),
+    ("it was delivered at 1030 am", False),
+    ("we ordered 1200 items", False),
+    ("I live at 1500 Main St", False),
+    ("is it coming before 1800?", False),
+    ("my apartment is 1204", False),
+    ("the gate code is 1204", False),
+    ("还有1200多块", False),
+    ("大概1200", False),
+    # what the number is remains open: the shopper is asked which order they mean
+    ("wait, 1030 when it was supposed to arrive", True),
+    ("and 1600 then?", True),
+    ("1126 or 1127", True),
+    ("what about 1126 then?", True),
+    ("不对，是1030到的", True),
+])
+def test_a_number_not_read_is_asked_about_unless_plainly_something_else(text: str, asked: bool) -> None:
+    chat = Chat(orders=TWO_OF_JANES)
+    chat.say("where is order #1048?")
+    chat.say("jane@example.com")
+    answer = chat.say(text)
+    assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
+    assert ("#1048" not in answer) is asked, answer
