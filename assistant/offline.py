@@ -60,14 +60,21 @@ _AMAZON = re.compile(r"(?<![\w-])(?P<v>\d{3}-\d{7}-\d{7})(?![\w-])")
 _S10 = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
 """UPU tracking numbers (LZ123456789US) look like codes but are no order numbers."""
 
+# National shapes with a space come before the plain run, so "D02 X285" and "3511 LX" are read whole.
 _POSTAL_VALUE = (
     r"(?P<v>[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"  # UK
     r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canada
+    r"|(?:[AC-FHKNPRTV-Y]\d\d|D6W)\s?(?=[0-9A-Z]{0,3}\d)[0-9AC-FHKNPRTV-Y]{4}"  # Ireland (Eircode)
+    # the Netherlands; "3511 is mine" is no postal code "3511 IS"
+    r"|\d{4}\s?(?!(?:is|in|on|at|ok|or|to|so|my|me|it|if|as|be|by|do|no|of|up|us|an|am|we|en|op|te)(?![A-Z]))"
+    r"[A-Z]{2}"
+    r"|\d{3}\s\d{2}"  # Sweden, Czechia, Slovakia, Greece
     r"|\d{3,6}(?:-\d{3,4})?"  # US ZIP(+4), China, most of Europe
     r"|[A-Z0-9-]*\d[A-Z0-9-]*)"
 )
 _POSTAL = re.compile(
-    r"(?:(?<![A-Za-z])(?:zip(?:\s*code)?|post(?:al)?\s*code|postcode)|邮编|邮政编码)"
+    r"(?:(?<![A-Za-z])(?:zip(?:\s*code)?|post(?:al)?\s*code|postcode|eircode|postleitzahl|(?-i:PLZ)|code\s+postal"
+    r"|postnummer|cep|pincode)(?![A-Za-z])|邮编|邮政编码|郵便番号|郵遞區號|郵政編碼)"
     rf"\s*(?:is\s+|是|为)?[:：#]?\s*{_POSTAL_VALUE}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )

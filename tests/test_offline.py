@@ -966,3 +966,48 @@ def test_a_number_not_read_is_asked_about_unless_plainly_something_else(text: st
     answer = chat.say(text)
     assert len(chat.arguments) == 2 and chat.ctx.session.failed_attempts == 0
     assert ("#1048" not in answer) is asked, answer
+
+
+# --- postal codes written with a space ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("order 1019 postcode D02 X285", {"order_id": "1019", "postal_code": "D02 X285"}),
+    ("order 1019 eircode D02 X285", {"order_id": "1019", "postal_code": "D02 X285"}),
+    ("order 1019, my eircode is a65f4e2", {"order_id": "1019", "postal_code": "A65F4E2"}),
+    ("order 1024 postcode 3511 LX", {"order_id": "1024", "postal_code": "3511 LX"}),
+    ("order 1024 postcode 3511lx", {"order_id": "1024", "postal_code": "3511LX"}),
+    ("order 1024, postcode 3511 is mine", {"order_id": "1024", "postal_code": "3511"}),
+    ("postcode SW1A 1AA order 1042", {"order_id": "1042", "postal_code": "SW1A 1AA"}),
+    ("postal code M5H 2M9", {"postal_code": "M5H 2M9"}),
+    ("order 6001 PLZ 10117", {"order_id": "6001", "postal_code": "10117"}),
+    ("Postleitzahl: 10117", {"postal_code": "10117"}),
+    # "plz" is also "please": only "PLZ" is the German cue
+    ("plz check 1042", {"order_id": "1042"}),
+    ("postnummer 114 55", {"postal_code": "114 55"}),
+    ("郵便番号 150-0002", {"postal_code": "150-0002"}),
+])
+def test_a_postal_code_is_read_whole(text: str, expected: dict[str, str]) -> None:
+    assert extract_slots(text, "US") == expected
+
+
+@pytest.mark.parametrize(("text", "postal_code"), [("D02 X285", "D02 X285"), ("3511 LX", "3511 LX"),
+                                                   ("A65 F4E2", "A65 F4E2"), ("SW1A 1AA", "SW1A 1AA")])
+def test_a_bare_postal_code_with_a_space_answers_the_question(text: str, postal_code: str) -> None:
+    assert extract_slots(text, "US", "second_factor", known=["#1019"]) == {"postal_code": postal_code}
+
+
+@pytest.mark.parametrize(("text", "postal_code", "country"), [
+    ("order 1019 postcode D02 X285", "D02 X285", "IE"),
+    ("order 1019 eircode D02X285", "D02 X285", "IE"),
+    ("order 1019 postcode d02 x285", "D02 X285", "IE"),
+    ("order 1024 postcode 3511 LX", "3511 LX", "NL"),
+])
+def test_a_postal_code_with_a_space_verifies_its_order(text: str, postal_code: str, country: str) -> None:
+    abroad = order("#" + text.split()[1], "2025-11-20T10:00:00-08:00", "1Z999AA10123456784",
+                   "2025-11-27T00:00:00-08:00",
+                   shipping_address={"line1": "1 Main St", "city": "Dublin", "postal_code": postal_code,
+                                     "country": country})
+    chat = Chat(orders=[abroad])
+    assert chat.say(text).startswith(f"Order #{text.split()[1]} has shipped.")
+    assert chat.ctx.session.failed_attempts == 0
