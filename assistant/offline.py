@@ -100,7 +100,8 @@ _CUE = re.compile(
     r"|(?P<ask>(?<![A-Za-z])(?:what\s+about|how\s+about|try|check(?:\s+(?:on|for))?|look\s+(?:up|at|into))"
     r"(?![A-Za-z])|那)"
     r"|(?P<add>(?<![A-Za-z])(?:and(?:\s+also)?|also|plus)(?![A-Za-z])|还有|另外))"
-    r"(?:[\s,，:：.。!！~-]+|(?:it'?s|(?:it|that)\s+(?:is|was)|that'?s|should\s+be|is|was|the|my|order|number|no)"
+    # one separator at a time: "[…]+" inside the repetition backtracked exponentially over a blanked run
+    r"(?:[\s,，:：.。!！~-]|(?:it'?s|(?:it|that)\s+(?:is|was)|that'?s|should\s+be|is|was|the|my|order|number|no)"
     r"(?![A-Za-z])|是|为|订单号?|单号|这个|那个|个|笔)*"
     r"(?P<v>[#＃]?\s?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]*)",
     re.IGNORECASE,
@@ -345,7 +346,7 @@ def _unread(text: str, seen: _Seen, current: Sequence[str]) -> list[str]:
     mine = {normalise_order_id(c) for c in current}
     return [value for m in _NUMBER.finditer(text)
             if _shape(value := m.group("v").lstrip("#＃ ")) in seen.shapes and normalise_order_id(value) not in mine
-            and not _NOT_BEFORE.search(text[:m.start()]) and not _something_else(m, text, seen)]
+            and not _NOT_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _something_else(m, text, seen)]
 
 
 def _phone(text: _Text, region: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -1011,3 +1012,20 @@ def test_a_postal_code_with_a_space_verifies_its_order(text: str, postal_code: s
     chat = Chat(orders=[abroad])
     assert chat.say(text).startswith(f"Order #{text.split()[1]} has shipped.")
     assert chat.ctx.session.failed_attempts == 0
+
+
+@pytest.mark.parametrize("text", [
+    # short enough that a regression fails in seconds rather than hangs
+    "Can you check ref 1134-56789?",
+    "sorry, ref ABC-" + "1" * 14,
+    "sorry" + " " * 1900 + "x",
+    "1048, " * 300,
+    "the second " * 180,
+])
+def test_reading_a_message_takes_time_linear_in_its_length(text: str) -> None:
+    """A cue followed by a run of blanked text ("check" before a reference ID read first) once took seconds for
+    twenty characters and doubled with each one more (nested repetition in the regex)."""
+    started = time.perf_counter()
+    extract_slots(text, "US", "order_id", known=["#1048"])
+    extract_slots(text, "US", None, known=["#1048"])
+    assert time.perf_counter() - started < 0.5
