@@ -152,8 +152,11 @@ def merge_orders(stored: Order, incoming: Order) -> Order:
     Stored items with no key at all are dropped when `incoming` has items, since nothing can tell them apart.
     A record for another customer (`other_customer`) keeps nothing: one shopper never sees another's items.
     """
-    if other_customer(stored, incoming):
-        return incoming
+    return incoming if other_customer(stored, incoming) else _merged(stored, incoming)
+
+
+def _merged(stored: Order, incoming: Order) -> Order:
+    """`merge_orders` for two records already known to be one customer's."""
     wanted = [_item_keys(item) for item in incoming.items]
     placed: set[int] = set()
     items: list[Item] = []
@@ -214,7 +217,7 @@ def _merge_rows(stored: str, incoming: OrderRow, conflicts: set[str]) -> OrderRo
     if other_customer(old, new):
         conflicts.add(incoming.key)
         return incoming
-    return order_row(merge_orders(old, new))
+    return order_row(_merged(old, new))
 
 
 def _dedupe(rows: Iterable[OrderRow], replace: bool, repeated: set[str], conflicts: set[str]) -> list[OrderRow]:
