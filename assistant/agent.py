@@ -164,6 +164,11 @@ class Agent:
         self.settings = config.agent
         self.offline = OfflineResponder(stale_after_days=self.settings.stale_after_days)
         self.tool_schemas = [tool.schema() for tool in TOOLS.values()]
+        """The tools in full: what a request sends while the model has yet to decide on this turn's lookup."""
+        self.brief_tool_schemas = [tool.brief_schema() for tool in TOOLS.values()]
+        """The tools without descriptions: what a request sends once this turn has a lookup (prefetched or the
+        model's own) and the model answers from it. The model can still look up again, having just seen a call and
+        its result; the descriptions cost 130 tokens a request (a third of the system prompt) for nothing new."""
 
     def new_conversation(
         self, *, verified_email: str | None = None, verified_phone: str | None = None,
@@ -313,9 +318,10 @@ class Agent:
         while True:
             if steps >= self.settings.max_steps:
                 raise StepLimitExceeded(f"no answer after {steps} model calls")
+            tools = self.brief_tool_schemas if turn_results else self.tool_schemas
             messages = build_messages(conversation, system, budget=self.settings.history_token_budget,
-                                      model=self.llm.model, tools=self.tool_schemas)
-            completion = self._complete(messages, guard if sink is not None else None, result)
+                                      model=self.llm.model, tools=tools)
+            completion = self._complete(messages, tools, guard if sink is not None else None, result)
             steps += 1
             if completion.tool_calls:
                 guard.next_step()
@@ -343,7 +349,7 @@ class Agent:
                 retry = [*messages, completion.message(), {"role": "user", "content": correction}]
                 if steps >= self.settings.max_steps:
                     raise StepLimitExceeded(f"no grounded answer after {steps} model calls")
-                completion = self._complete(retry, None, result)
+                completion = self._complete(retry, tools, None, result)
                 steps += 1
                 answer = (completion.content or "").strip()
                 if completion.tool_calls or check(answer, facts(), language=conversation.language):
@@ -357,10 +363,10 @@ class Agent:
             guard.finish(answer)
             return result
 
-    def _complete(self, messages: list[dict[str, Any]], on_text: Callable[[str], None] | None,
-                  result: TurnResult) -> Completion:
+    def _complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+                  on_text: Callable[[str], None] | None, result: TurnResult) -> Completion:
         assert self.llm is not None
-        completion = self.llm.complete(messages, self.tool_schemas, on_text=on_text)
+        completion = self.llm.complete(messages, tools, on_text=on_text)
         result.model_calls += 1
         result.model = completion.model or result.model
         for key, value in completion.usage.items():

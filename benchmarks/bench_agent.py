@@ -165,8 +165,10 @@ def run(cases: list[Case], repeat: int, prefetch: bool = True) -> dict[str, Any]
                 questions += 1
                 for body, step in zip(model.requests, steps, strict=True):
                     answer = step.text or "".join(a for _, a in step.calls)
-                    ours_tokens += count_messages(body["messages"], MODEL, tools) + count_text(answer, MODEL)
-                    ours_fixed += count_messages(body["messages"][:1], MODEL, tools)
+                    # The tools this request declared: in full while the model decides on a lookup, brief after.
+                    sent = body.get("tools")
+                    ours_tokens += count_messages(body["messages"], MODEL, sent) + count_text(answer, MODEL)
+                    ours_fixed += count_messages(body["messages"][:1], MODEL, sent)
                     results = [m["content"] for m in body["messages"] if m["role"] == "tool"]
                     ours_results += sum(count_text(content, MODEL) for content in results)
                     requests += 1

@@ -13,6 +13,7 @@ from assistant.state import Conversation
 from tests.fake_model import ScriptedModel, Step, call, cut, fail, hang, raw, say
 from tests.fakes import ListSource, make_order
 from tools.config import AgentConfig, MerchantConfig, MerchantInfo
+from tools.lookup import TOOLS
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # Wednesday, Nov 25, 10:00 in Los Angeles
 JANE = make_order("#1042", "jane@example.com", "+14155550199")
@@ -330,6 +331,43 @@ def test_default_config_prefetches_a_plain_lookup_and_answers_in_one_round_trip(
     assert "jane@example.com" not in tool_message["content"]
     assert conversation.messages[-1] == {"role": "assistant", "content": FOUND_JANE}
     assert conversation.tool_results == [result.tool_calls[0].result]
+
+
+def _declared(request: dict) -> dict:
+    (tool,) = request["tools"]
+    return tool["function"]
+
+
+def test_tools_are_declared_in_full_until_the_turn_has_a_lookup_then_briefly():
+    # The model decides on a lookup with the full declaration; answering from its result it gets the tool's bare
+    # signature, and can still look up again with it (here: the shopper's other order).
+    model = ScriptedModel(call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}),
+                          call("lookup_orders", {"order_id": "2001", "email": "jane@example.com"}), say(FOUND_JANE))
+    agent = agent_with(model)
+    result = agent.respond(agent.new_conversation(), "Where is order 1042? And 2001? I'm jane@example.com")
+    model.assert_complete()
+    assert result.answer == FOUND_JANE and len(result.tool_calls) == 2
+    full, brief, after = (_declared(r) for r in model.requests)
+    assert "verification" in full["description"] and full["parameters"]["additionalProperties"] is False
+    assert all("description" in p for p in full["parameters"]["properties"].values())
+    bare = {name: {"type": p["type"]} for name, p in full["parameters"]["properties"].items()}
+    assert brief == after == {"name": "lookup_orders", "parameters": {"type": "object", "properties": bare}}
+    assert agent.tool_schemas == [tool.schema() for tool in TOOLS.values()]  # the agent's copy is not trimmed
+
+
+def test_a_prefetched_lookup_is_answered_with_the_brief_declaration_and_a_retry_keeps_it():
+    invented = "Order #1042 shipped with UPS, tracking 1Z999AA10123456785, arriving Friday, Nov 27."
+    model = ScriptedModel(say(invented), say(FOUND_JANE))
+    agent = agent_with(model, prefetch=True)
+    first = agent.respond(agent.new_conversation(), "1042 jane@example.com")
+    model.assert_complete()
+    assert first.grounding == "regenerated"
+    assert [_declared(r) for r in model.requests] == [TOOLS["lookup_orders"].brief_schema()["function"]] * 2
+    # Without a lookup in the turn the model gets the full declaration.
+    model = ScriptedModel(say("What is your order number?"))
+    agent = agent_with(model, prefetch=True)
+    agent.respond(agent.new_conversation(), "hi")
+    assert _declared(model.requests[0]) == TOOLS["lookup_orders"].schema()["function"]
 
 
 def test_prefetched_results_are_grounding_facts_and_the_guard_still_runs():

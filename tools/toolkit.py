@@ -50,6 +50,16 @@ class Tool:
         """The tool as the Chat Completions API declares it (built once per tool)."""
         return copy.deepcopy(_schema(self))
 
+    def brief_schema(self) -> dict[str, Any]:
+        """The same declaration without its descriptions: for a request whose model has already seen the tool
+        used (its call and result are in the request), so it can call it again at a third of the tokens."""
+        function = self.schema()["function"]
+        parameters = function["parameters"]
+        parameters.pop("additionalProperties", None)  # `parse` rejects unknown arguments all the same
+        for prop in parameters.get("properties", {}).values():
+            prop.pop("description", None)
+        return {"type": "function", "function": {"name": function["name"], "parameters": parameters}}
+
     def _build_schema(self) -> dict[str, Any]:
         parameters = self.arguments.model_json_schema()
         parameters.pop("title", None)
