@@ -19,7 +19,7 @@ from assistant.grounding import Facts, check, correction_message
 from assistant.language import detect_language
 from assistant.llm import Completion, LLMClient, LLMError
 from assistant.offline import TOOL, OfflineResponder, lookup, note_lookup
-from assistant.prompting import build_messages, render_system
+from assistant.prompting import build_messages, render_system, situations
 from assistant.state import Conversation, ToolCallRecord, TurnResult
 from tools._transforms import zone
 from tools.config import MerchantConfig
@@ -143,7 +143,7 @@ def _add_calls(conversation: Conversation, calls: list[ToolCallRecord], prefix: 
     ids = [f"{prefix}_{i}" for i in range(len(calls))]
     conversation.messages.append({"role": "assistant", "content": None, "tool_calls": [
         {"id": i, "type": "function",
-         "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
+         "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False, separators=(",", ":"))}}
         for i, c in zip(ids, calls, strict=True)]})
     conversation.messages.extend(
         {"role": "tool", "tool_call_id": i, "content": json.dumps(c.result, ensure_ascii=False, separators=(",", ":"))}
@@ -251,12 +251,17 @@ class Agent:
     def _system(self, conversation: Conversation) -> Callable[[str | None], str]:
         now = self.clock()
 
+        signed_in = bool(conversation.session.verified_email or conversation.session.verified_phone)
+        merchant = self.config.merchant
+
         def render(earlier_facts: str | None) -> str:
+            # Read when each request is built: a lookup earlier in the turn can call for a rule.
+            now_in = situations(conversation.tool_results, now, merchant.timezone,
+                                stale_after_days=self.settings.stale_after_days, signed_in=signed_in)
             return render_system(
-                self.config.merchant, self.config.policy, now, language=conversation.language,
+                merchant, self.config.policy, now, language=conversation.language,
                 order_hint=conversation.order_hint, earlier_facts=earlier_facts,
-                stale_after_days=self.settings.stale_after_days,
-                signed_in=bool(conversation.session.verified_email or conversation.session.verified_phone),
+                stale_after_days=self.settings.stale_after_days, signed_in=signed_in, situations=now_in,
             )
 
         return render

@@ -4,6 +4,8 @@ that keeps the tool facts still needed."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -11,12 +13,13 @@ from typing import Any
 
 import jinja2
 
+from assistant.answers import is_late, is_stale
 from assistant.state import Conversation
 from assistant.tokens import message_tokens, request_overhead, tokens_at_most
 from tools._transforms import zone
 from tools.config import MerchantInfo, PolicyConfig
 
-__all__ = ["build_messages", "render_system", "templates"]
+__all__ = ["SITUATIONS", "build_messages", "render_system", "settled", "situations", "templates"]
 
 
 @lru_cache(maxsize=1)
@@ -32,17 +35,56 @@ def templates() -> jinja2.Environment:
     )
 
 
+_CONTINUED = re.compile(r"\n  +")
+
+
+SITUATIONS = frozenset({"packages", "several", "cancelled", "trouble"})
+
+
+def situations(results: Iterable[Any], now: datetime, tz: str, *, stale_after_days: int = 5,
+               signed_in: bool = False) -> frozenset[str]:
+    """Which of the system prompt's situational rules the conversation's tool results call for: "packages" (an
+    order has shipments), "several" (a list of orders, or a signed-in shopper who may ask for one), "cancelled"
+    (a cancelled or refunded order), "trouble" (a late or stale package, a `locked` or `unavailable` result).
+    A rule for a situation the chat is not in only costs tokens on every request."""
+    found: set[str] = {"several"} if signed_in else set()
+    for result in results:
+        if not isinstance(result, Mapping):
+            continue
+        kind = result.get("result")
+        if kind in ("locked", "unavailable"):
+            found.add("trouble")
+        orders = [o for o in result.get("orders") or () if isinstance(o, Mapping)]
+        if kind != "found" or not orders:
+            continue
+        if len(orders) > 1 or result.get("more"):
+            found.add("several")
+        for order in orders:
+            if order.get("status") in ("cancelled", "refunded"):
+                found.add("cancelled")
+            shipments = [s for s in order.get("shipments") or () if isinstance(s, Mapping)]
+            if shipments:
+                found.add("packages")
+            if any(is_late(s, now, tz) or is_stale(s, now, stale_after_days) for s in shipments):
+                found.add("trouble")
+    return frozenset(found)
+
+
 def render_system(
     merchant: MerchantInfo, policy: PolicyConfig, now: datetime, *, language: str = "en",
     order_hint: str | None = None, earlier_facts: str | None = None, stale_after_days: int = 5,
-    signed_in: bool = False,
+    signed_in: bool = False, situations: Iterable[str] = SITUATIONS,
 ) -> str:
+    """The system prompt; `situations` chooses the situational rules (all of them unless told)."""
     local = now.astimezone(zone(merchant.timezone))
-    return templates().get_template("system.j2").render(
+    text = templates().get_template("system.j2").render(
         merchant=merchant, policy=policy, today_long=f"{local:%A}, {local:%B} {local.day}, {local.year}",
         today_iso=local.date().isoformat(), language=language, order_hint=order_hint,
         earlier_facts=earlier_facts, stale_after_days=stale_after_days, signed_in=signed_in,
+        situations=frozenset(situations),
     )
+    # The template wraps its lines for reading; the model gets one line a rule (see system.j2).
+    return _CONTINUED.sub(" ", text)
 
 
 def _turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -80,6 +122,30 @@ class _DroppedFacts:
         return json.dumps({"orders": list(self.latest.values())}, ensure_ascii=False, separators=(",", ":"))
 
 
+def settled(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history as the model reads it: a tool result of an earlier turn that found nothing keeps its outcome
+    (`verification_needed`, `no_match`, `locked`...) but not its `message`, which told the model what to say in that
+    turn; the turn's answer, which said it, is in the history. What was found is kept whole."""
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=0)
+    out = messages
+    for i in range(last_user):
+        message = messages[i]
+        content = message.get("content")
+        if message.get("role") != "tool" or not isinstance(content, str) or '"message":' not in content:
+            continue
+        try:
+            result = json.loads(content)
+        except ValueError:
+            continue
+        if not isinstance(result, dict) or result.get("result") == "found" or "message" not in result:
+            continue
+        if out is messages:
+            out = list(messages)
+        del result["message"]
+        out[i] = {**message, "content": json.dumps(result, ensure_ascii=False, separators=(",", ":"))}
+    return out
+
+
 def build_messages(
     conversation: Conversation, system: Any, *, budget: int, model: str | None = None,
     tools: list[dict[str, Any]] | None = None,
@@ -87,9 +153,10 @@ def build_messages(
     """System prompt plus as much recent history as fits `budget` tokens. `system(earlier_facts)` renders the
     system prompt; orders from dropped tool results are carried into it so later answers keep their facts."""
     head = {"role": "system", "content": system(None)}
-    if tokens_at_most([head, *conversation.messages], tools) <= budget:
-        return [head, *conversation.messages]  # fits even at a token a byte: nothing to count
-    turns = _turns(conversation.messages)
+    history = settled(conversation.messages)
+    if tokens_at_most([head, *history], tools) <= budget:
+        return [head, *history]  # fits even at a token a byte: nothing to count
+    turns = _turns(history)
     costs = [sum(message_tokens(m, model) for m in turn) for turn in turns]
     overhead = request_overhead(model, tools)
     kept_cost = sum(costs)

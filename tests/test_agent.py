@@ -325,7 +325,7 @@ def test_default_config_prefetches_a_plain_lookup_and_answers_in_one_round_trip(
     # The one request already holds the lookup, as a tool call and its policy view (masked contact details).
     call_message, tool_message = model.requests[0]["messages"][-2:]
     assert call_message["tool_calls"][0]["function"] == {
-        "name": "lookup_orders", "arguments": '{"order_id": "1042", "email": "jane@example.com"}'}
+        "name": "lookup_orders", "arguments": '{"order_id":"1042","email":"jane@example.com"}'}
     assert tool_message["tool_call_id"] == call_message["tool_calls"][0]["id"]
     assert '"email":"j***@example.com"' in tool_message["content"]
     assert "jane@example.com" not in tool_message["content"]
