@@ -351,7 +351,8 @@ def test_tools_are_declared_in_full_until_the_turn_has_a_lookup_then_briefly():
     assert "verification" in full["description"] and full["parameters"]["additionalProperties"] is False
     assert all("description" in p for p in full["parameters"]["properties"].values())
     bare = {name: {"type": p["type"]} for name, p in full["parameters"]["properties"].items()}
-    assert brief == after == {"name": "lookup_orders", "parameters": {"type": "object", "properties": bare}}
+    assert brief == after == {"name": "lookup_orders", "description": "Look up the shopper's orders.",
+                              "parameters": {"type": "object", "properties": bare}}
     assert agent.tool_schemas == [tool.schema() for tool in TOOLS.values()]  # the agent's copy is not trimmed
 
 

@@ -51,14 +51,18 @@ class Tool:
         return copy.deepcopy(_schema(self))
 
     def brief_schema(self) -> dict[str, Any]:
-        """The same declaration without its descriptions: for a request whose model has already seen the tool
-        used (its call and result are in the request), so it can call it again at a third of the tokens."""
+        """The same declaration with only the description's first sentence and no argument descriptions: for a
+        request whose model has already seen the tool used (its call and result are in the request), so it can call
+        it again at a third of the tokens. The sentence stays for chat templates that print every description."""
         function = self.schema()["function"]
         parameters = function["parameters"]
         parameters.pop("additionalProperties", None)  # `parse` rejects unknown arguments all the same
         for prop in parameters.get("properties", {}).values():
             prop.pop("description", None)
-        return {"type": "function", "function": {"name": function["name"], "parameters": parameters}}
+        first = re.match(r".*?[.!?](?=\s|$)", function["description"])
+        description = first.group(0) if first else function["description"]
+        return {"type": "function",
+                "function": {"name": function["name"], "description": description, "parameters": parameters}}
 
     def _build_schema(self) -> dict[str, Any]:
         parameters = self.arguments.model_json_schema()
