@@ -166,9 +166,9 @@ class Agent:
         self.tool_schemas = [tool.schema() for tool in TOOLS.values()]
         """The tools in full: what a request sends while the model has yet to decide on this turn's lookup."""
         self.brief_tool_schemas = [tool.brief_schema() for tool in TOOLS.values()]
-        """The tools without descriptions: what a request sends once this turn has a lookup (prefetched or the
-        model's own) and the model answers from it. The model can still look up again, having just seen a call and
-        its result; the descriptions cost 130 tokens a request (a third of the system prompt) for nothing new."""
+        """The tools by their bare signatures (`Tool.brief_schema`): what a request sends once this turn has a lookup
+        (prefetched or the model's own) and the model answers from it. The model can still look up again, having
+        just seen a call and its result; the full descriptions would cost about 120 tokens a request more."""
 
     def new_conversation(
         self, *, verified_email: str | None = None, verified_phone: str | None = None,
@@ -250,7 +250,6 @@ class Agent:
 
     def _system(self, conversation: Conversation) -> Callable[[str | None], str]:
         now = self.clock()
-
         signed_in = bool(conversation.session.verified_email or conversation.session.verified_phone)
         merchant = self.config.merchant
 
