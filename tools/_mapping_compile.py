@@ -238,9 +238,13 @@ def _compile_source(spec: ValueSpec, key: str, env: Env, prefix: Prefix) -> Emit
         def first_present(g: Gen, node: str, out: str) -> None:
             g.line(f"{out} = {exprs[0](g, node)}")
             if len(exprs) > 1:
+                # A flag, so that once a path gives a value the later ones cost a test of it each, not a fresh
+                # look at the value (a long synonym list, as in `generic`, is mostly skipped this way).
+                absent = g.fresh("m")
+                g.line(f"{absent} = {_absent_code(out)}")
                 for expr in exprs[1:]:
-                    g.line(f"if {_absent_code(out)}: {out} = {expr(g, node)}")
-                g.line(f"if {_absent_code(out)}: {out} = None")
+                    g.line(f"if {absent}: {out} = {expr(g, node)}; {absent} = {_absent_code(out)}")
+                g.line(f"if {absent}: {out} = None")
 
         return first_present
     if spec.jmespath is not None:
