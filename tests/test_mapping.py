@@ -163,6 +163,8 @@ def test_minor_units_use_the_currency_exponent():
     text = "order: {id: id, total: {path: t, transform: minor_units}}"
     assert mapper(text, currency="USD").map_one({"id": 1, "t": 400}).total == Decimal("4.00")
     assert mapper(text, currency="JPY").map_one({"id": 1, "t": 400}).total == Decimal("400")
+    assert mapper(text, currency="KWD").map_one({"id": 1, "t": 400}).total == Decimal("0.400")
+    assert mapper(text, currency="CLF").map_one({"id": 1, "t": 400}).total == Decimal("0.0400")
     assert mapper("order: {id: id, total: {path: t, transform: {minor_units: 3}}}").map_one(
         {"id": 1, "t": 1500}
     ).total == Decimal("1.500")
