@@ -143,6 +143,9 @@ class Facts:
     """The days a package is estimated to arrive or did arrive: what "in 3-5 days" must be about."""
     order_statuses: frozenset[str] = frozenset()
     """The status of each order as a whole (not of its packages): "all items were delivered" needs "delivered"."""
+    order_states: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Each order's status and the status of each of its packages ("unknown" where a result gives none): a negated
+    status ("hasn't shipped") contradicts the results only when no order and no package bears it out."""
 
     @classmethod
     def from_results(
@@ -182,6 +185,7 @@ class Facts:
             times=frozenset(builder.times),
             delivery_dates=frozenset(builder.delivery_dates),
             order_statuses=frozenset(builder.order_statuses),
+            order_states=tuple(builder.order_states),
             ids=frozenset(builder.ids),
             amounts=frozenset(builder.amounts),
             currencies=frozenset(builder.currencies),
@@ -204,6 +208,7 @@ class _FactBuilder:
         self.times: set[tuple[int, int]] = set()
         self.delivery_dates: set[date] = set()
         self.order_statuses: set[str] = set()
+        self.order_states: list[tuple[str, tuple[str, ...]]] = []
 
     def walk(self, value: Any, key: str | None = None) -> None:
         """Every string anywhere in a result may support a claim: ids, links, dates, carriers, amounts in text."""
@@ -279,6 +284,8 @@ class _FactBuilder:
     def order(self, view: dict[str, Any]) -> None:
         if isinstance(status := view.get("status"), str):
             self.order_statuses.add(status.casefold())
+        packages = tuple(_state(shipment) for shipment in view.get("shipments") or [] if isinstance(shipment, dict))
+        self.order_states.append((_state(view), packages))
         if isinstance(currency := view.get("currency"), str):
             self.currencies.add(currency.upper())
         if (total := _money(view.get("total"))) is not None:
@@ -355,6 +362,11 @@ class _Said:
             return []
         runs = (re.sub(r"\D", "", m.group()) for m in _PHONE_RUN.finditer(self.text))
         return [digits for digits in runs if digits.endswith(tail)]
+
+
+def _state(view: dict[str, Any]) -> str:
+    status = view.get("status")
+    return status.strip().casefold() if isinstance(status, str) and status.strip() else "unknown"
 
 
 def _money(value: Any) -> Decimal | None:

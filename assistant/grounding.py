@@ -30,8 +30,14 @@ Choices that are not obvious:
   within 30 days of delivery") and how long something took ("it was delivered in 2 days") are no spans.
 - "Has been delivered", "was refunded", "was cancelled" (已签收, 已退款, 已取消), "Delivered" as a label
   ("Delivered on 16 Nov", "Status: delivered") and delivery in other words ("it got there", "you received it",
-  "it was left at your front door") need that status in a result; negated ones ("hasn't been delivered") do not.
-  "All the items were delivered" needs the order itself delivered, not one of its packages.
+  "it was left at your front door") need that status in a result. "All the items were delivered" needs the order
+  itself delivered, not one of its packages.
+- A negated status ("hasn't shipped", "not delivered yet", "wasn't cancelled", "hasn't been refunded", 还没发货,
+  尚未签收) is a claim only when every order and package looked up contradicts it: all left the warehouse, all
+  delivered, all cancelled, all refunded. One package still in transit makes "it hasn't been delivered" true. With
+  no order looked up, it is not checked. Questions, conditions, guesses ("it may not have shipped"), the shopper's
+  own words ("you mentioned it hasn't been delivered"), arrival and receipt ("I'm sorry it hasn't arrived", which
+  echo the shopper) and qualified negations ("it wasn't delivered today", "not shipped together") are no claims.
 - A clock time on a date or with a package event ("shipped Nov 14 at 9:00 AM", "8月31日下午7点29分签收") must be a
   result's time in the merchant's zone, to the minute ("7 PM": to the hour; "7:29" may be morning or evening).
   Opening hours, ranges ("9am-5pm"), cut-offs ("before 2 PM", "3点前") and habits ("we usually ship at 3 PM")

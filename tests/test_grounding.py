@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.grounding import Claim, Facts, check, correction_message
-from tools.policy import Disclosure, order_view
+from tools.policy import Disclosure, order_summary, order_view
 from tools.schema import Order
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -447,7 +447,9 @@ def demo_facts(order_id: str) -> Facts:
 ])
 def test_a_bare_delivered_is_a_status_claim(answer: str, claimed: list[str]) -> None:
     assert [c.text for c in check(answer, demo_facts("#1048")) if c.kind == "status"] == claimed
-    assert [c for c in check(answer, demo_facts("#1002")) if c.kind == "status"] == []  # delivered Aug 31
+    # #1002 was delivered Aug 31: a bare "delivered" is supported, and "not delivered" contradicts it.
+    contradicted = ["Not delivered yet"] if answer == "Not delivered yet." else []
+    assert [c.text for c in check(answer, demo_facts("#1002")) if c.kind == "status"] == contradicted
 
 
 def test_expected_tomorrow_in_chinese_is_a_date() -> None:
@@ -715,3 +717,100 @@ def test_delivery_in_other_words_needs_a_delivery(key: str, answer: str, claimed
 ])
 def test_delivery_spans_need_an_estimate_in_them(key: str, answer: str, claimed: list[str]) -> None:
     assert [c.text for c in check(answer, facts_of(key)) if c.kind == "date"] == claimed
+
+
+# -- Negated statuses: "hasn't shipped" told of an order the results show shipped -----------------------------------
+
+
+def status_claims(facts: Facts, answer: str) -> list[str]:
+    return [c.text for c in check(answer, facts) if c.kind == "status"]
+
+
+@pytest.mark.parametrize(("order_id", "answer", "claimed"), [
+    # #1048 is shipped, its one package in transit; #1002 delivered; #1034 cancelled; #1021 refunded.
+    ("#1048", "Your order hasn't shipped yet.", ["hasn't shipped yet"]),
+    ("#1048", "It has not been dispatched.", ["has not been dispatched"]),
+    ("#1048", "We haven't shipped it yet.", ["haven't shipped it yet"]),
+    ("#1048", "It has yet to ship.", ["has yet to ship"]),
+    ("#1048", "Status: not shipped.", ["not shipped"]),
+    ("#1048", "您的订单还没发货。", ["还没发货"]),
+    ("#1048", "订单尚未发货。", ["尚未发货"]),
+    ("#1002", "It hasn't shipped yet.", ["hasn't shipped yet"]),  # delivered: it left long ago
+    ("#1002", "It hasn't been delivered yet.", ["hasn't been delivered yet"]),
+    ("#1002", "It was never delivered.", ["never delivered"]),
+    ("#1002", "Not delivered yet.", ["Not delivered yet"]),
+    ("#1002", "There's no sign it was delivered.", ["no sign it was delivered"]),
+    ("#1002", "包裹还没有签收。", ["还没有签收"]),
+    ("#1002", "订单尚未送达。", ["尚未送达"]),
+    ("#1034", "It wasn't cancelled.", ["wasn't cancelled"]),
+    ("#1034", "Your order has not been cancelled.", ["has not been cancelled"]),
+    ("#1034", "订单没有取消。", ["没有取消"]),
+    ("#1021", "It hasn't been refunded.", ["hasn't been refunded"]),
+    ("#1021", "The refund hasn't been issued yet.", ["refund hasn't been issued yet"]),
+    ("#1021", "订单还没退款。", ["还没退款"]),
+])
+def test_a_negated_status_the_results_contradict_is_a_claim(order_id: str, answer: str, claimed: list[str]) -> None:
+    assert status_claims(demo_facts(order_id), answer) == claimed
+
+
+@pytest.mark.parametrize(("order_id", "answer"), [
+    # Some order or package the results give bears the negation out.
+    ("#1100", "Package 2 hasn't been delivered yet."),  # split: one package delivered, one in transit
+    ("#1100", "第二个包裹还没签收。"),
+    ("#1048", "It hasn't been delivered yet."),  # in transit
+    ("#1161", "The mugs haven't shipped yet."),  # partially shipped
+    ("#1173", "Your order hasn't shipped yet."),  # pending
+    ("#1173", "您的订单尚未发货。"),
+    ("#1154", "It hasn't shipped yet: only a shipping label has been created."),  # processing, label created
+    ("#1034", "It was cancelled and hasn't shipped."),  # cancelled before any package
+    ("#1020", "It hasn't been delivered: it was returned to sender."),
+    ("#1023", "It wasn't cancelled."),  # refunded
+    # Questions, conditions, advice about the future, guesses and the shopper's own words state no status.
+    ("#1048", "Hasn't it shipped yet?"),
+    ("#1048", "It hasn't shipped?"),
+    ("#1048", "如果还没发货的话，您可以取消订单。"),
+    ("#1048", "我帮您查一下有没有发货。"),
+    ("#1002", "If it hasn't been delivered by Friday, please let me know."),
+    ("#1002", "If it still hasn't arrived, contact us."),
+    ("#1002", "Contact us if it's not delivered by Friday."),
+    ("#1002", "It may not have been delivered yet."),
+    ("#1002", "You mentioned it hasn't been delivered, but FedEx shows it was."),
+    # A qualified negation may be true of a delivered package: not today, not to this door.
+    ("#1002", "It wasn't delivered today."),
+    ("#1021", "The refund hasn't reached your account yet."),
+    ("#1021", "It hasn't been fully refunded."),
+])
+def test_a_negated_status_a_result_bears_out_is_no_claim(order_id: str, answer: str) -> None:
+    assert status_claims(demo_facts(order_id), answer) == []
+
+
+def test_a_negated_status_needs_every_order_to_contradict_it() -> None:
+    def facts_of_orders(*order_ids: str) -> Facts:
+        views = [order_view(Order.model_validate(DEMO[i]), Disclosure.FULL, LA) for i in order_ids]
+        return Facts.from_results([{"result": "found", "orders": views}], tz=LA, today=TODAY)
+
+    assert facts_of_orders("#1002", "#1048").order_states == (("delivered", ("delivered",)),
+                                                               ("shipped", ("in_transit",)))
+    assert status_claims(facts_of_orders("#1002", "#1048"), "It hasn't been delivered yet.") == []
+    assert status_claims(facts_of_orders("#1002", "#1003"), "It hasn't been delivered yet.") == [
+        "hasn't been delivered yet"]
+    # Several orders come in brief, without packages: each order's own status decides.
+    briefs = [order_summary(Order.model_validate(DEMO[i]), LA) for i in ("#1048", "#1002")]
+    shipped = Facts.from_results([{"result": "found", "orders": briefs}], tz=LA, today=TODAY)
+    assert status_claims(shipped, "尚未发货。") == ["尚未发货"]
+    briefs.append(order_summary(Order.model_validate(DEMO["#1173"]), LA))
+    assert status_claims(Facts.from_results([{"result": "found", "orders": briefs}], tz=LA, today=TODAY),
+                         "尚未发货。") == []
+
+
+@pytest.mark.parametrize("results", [
+    [],
+    [{"result": "verification_needed", "message": "Ask for the email or phone used at checkout."}],
+    [{"result": "no_match", "attempts_left": 2}],
+    [{"result": "not_found", "message": "No order has that number."}],
+])
+def test_a_negated_status_about_no_order_looked_up_is_not_checked(results: list[dict[str, Any]]) -> None:
+    facts = Facts.from_results(results, tz=LA, today=TODAY)
+    for answer in ("It hasn't shipped yet.", "It hasn't been delivered.", "It wasn't cancelled.",
+                   "It hasn't been refunded.", "还没发货。"):
+        assert status_claims(facts, answer) == [], answer
