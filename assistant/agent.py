@@ -67,6 +67,8 @@ class _Guarded:
         self.buffer = ""
         self.emitted = ""
         self.blocked = False
+        self.held = ""
+        """Text of this model step not shown: from the first sentence the check failed on."""
         self.shown_before = 0
         """Length of `emitted` shown in earlier model steps of the turn (a "let me check" before a lookup)."""
 
@@ -79,19 +81,25 @@ class _Guarded:
             self._emit(complete)
 
     def _emit(self, text: str) -> None:
-        if self.blocked or not text:
+        if not text:
+            return
+        if self.blocked:
+            self.held += text
             return
         if check(text, self.facts(), language=self.language):
-            self.blocked = True
+            self.blocked, self.held = True, text
             return
         self.emitted += text
         if self.sink is not None:
             self.sink.delta(text)
 
     def next_step(self) -> None:
-        """The model called tools: what it said before them stays shown, and the answer follows it."""
-        self._emit(self.buffer)
-        self.buffer = ""
+        """The model called tools (now in the history): what it said before them stays shown, and the answer
+        follows it. Text held back is checked again first: the calls' arguments, where the shopper wrote them, are
+        facts ("Let me check order 1031."); if it still fails it is dropped unseen, and the answer streams on."""
+        pending, self.held, self.buffer, self.blocked = self.held + self.buffer, "", "", False
+        self._emit(pending)
+        self.held, self.blocked = "", False
         if self.emitted and not self.emitted.endswith((" ", "\n")):
             self.emitted += " "
             if self.sink is not None:
@@ -109,6 +117,21 @@ class _Guarded:
                 self.sink.delta(rest)
         else:
             self.sink.reset(final)
+
+
+def _replayable(message: dict[str, Any]) -> dict[str, Any]:
+    """The model's tool-call message as the history keeps it: arguments that are not a JSON object become `{}`
+    (the tool result says what was wrong), since servers that parse the history's arguments reject the request."""
+    calls = message.get("tool_calls") or []
+    fixed = []
+    for call in calls:
+        raw = call.get("function", {}).get("arguments") or ""
+        try:
+            valid = isinstance(json.loads(raw), dict) if raw else False
+        except ValueError:
+            valid = False
+        fixed.append(call if valid else {**call, "function": {**call["function"], "arguments": "{}"}})
+    return {**message, "tool_calls": fixed} if calls else message
 
 
 class _Shown:
@@ -138,9 +161,11 @@ class _Shown:
         return self
 
 
-def _add_calls(conversation: Conversation, calls: list[ToolCallRecord], prefix: str) -> None:
-    """Lookups made without the model, written into the history as the model's own tool calls and results."""
-    ids = [f"{prefix}_{i}" for i in range(len(calls))]
+def _add_calls(conversation: Conversation, calls: list[ToolCallRecord], kind: str) -> None:
+    """Lookups made without the model, written into the history as the model's own tool calls and results. Their
+    ids are nine letters and digits ("p00000003"): servers for Mistral models accept no other kind."""
+    start = len(conversation.tool_results) - len(calls)
+    ids = [f"{kind[0]}{start + i:08d}" for i in range(len(calls))]
     conversation.messages.append({"role": "assistant", "content": None, "tool_calls": [
         {"id": i, "type": "function",
          "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False, separators=(",", ":"))}}
@@ -242,18 +267,18 @@ class Agent:
         if calls and conversation.messages and conversation.messages[-1].get("role") == "assistant":
             # Keep the lookups in the history as tool calls, so a model taking over later sees them.
             reply = conversation.messages.pop()
-            _add_calls(conversation, calls, f"offline_{len(conversation.tool_results)}")
+            _add_calls(conversation, calls, "offline")
             conversation.messages.append(reply)
         if sink is not None:
             sink.delta(answer)
         return TurnResult(answer=answer, tool_calls=calls, model=None, fallback=fallback, grounding="offline")
 
-    def _system(self, conversation: Conversation) -> Callable[[str | None], str]:
+    def _system(self, conversation: Conversation) -> Callable[[str | None, str | None], str]:
         now = self.clock()
         signed_in = bool(conversation.session.verified_email or conversation.session.verified_phone)
         merchant = self.config.merchant
 
-        def render(earlier_facts: str | None) -> str:
+        def render(earlier_facts: str | None, shopper_gave: str | None = None) -> str:
             # Read when each request is built: a lookup earlier in the turn can call for a rule.
             now_in = situations(conversation.tool_results, now, merchant.timezone,
                                 stale_after_days=self.settings.stale_after_days, signed_in=signed_in)
@@ -261,6 +286,7 @@ class Agent:
                 merchant, self.config.policy, now, language=conversation.language,
                 order_hint=conversation.order_hint, earlier_facts=earlier_facts,
                 stale_after_days=self.settings.stale_after_days, signed_in=signed_in, situations=now_in,
+                shopper_gave=shopper_gave,
             )
 
         return render
@@ -313,8 +339,8 @@ class Agent:
             # The lookup the shopper's message asks for is made before the model's first call, as if the model had
             # called it: the model answers in one round trip instead of two, and reads the same policy view.
             record = lookup(ctx, plan.lookup, conversation.slots)
-            _add_calls(conversation, [record], f"prefetch_{len(conversation.tool_results)}")
             conversation.tool_results.append(record.result)
+            _add_calls(conversation, [record], "prefetch")
             result.tool_calls.append(record)
             turn_results.append(record.result)
             prefetched = record.result
@@ -322,14 +348,15 @@ class Agent:
         while True:
             if steps >= self.settings.max_steps:
                 raise StepLimitExceeded(f"no answer after {steps} model calls")
-            tools = self.brief_tool_schemas if turn_results else self.tool_schemas
+            looked_up = any(r.get("result") != "invalid_arguments" for r in turn_results)
+            tools = self.brief_tool_schemas if looked_up else self.tool_schemas
             messages = build_messages(conversation, system, budget=self.settings.history_token_budget,
                                       model=self.llm.model, tools=tools)
             completion = self._complete(messages, tools, guard if sink is not None else None, result)
             steps += 1
             if completion.tool_calls:
+                conversation.messages.append(_replayable(completion.message()))
                 guard.next_step()
-                conversation.messages.append(completion.message())
                 for call in completion.tool_calls:
                     record = self._run_tool(call, ctx)
                     if record.name == TOOL:

@@ -14,8 +14,8 @@ from typing import Any
 import jinja2
 
 from assistant.answers import is_late, is_stale
-from assistant.state import Conversation
-from assistant.tokens import message_tokens, request_overhead, tokens_at_most
+from assistant.state import Conversation, Slots
+from assistant.tokens import count_text, message_tokens, request_overhead, tokens_at_most
 from tools._transforms import zone
 from tools.config import MerchantInfo, PolicyConfig
 
@@ -45,20 +45,21 @@ def situations(results: Iterable[Any], now: datetime, tz: str, *, stale_after_da
                signed_in: bool = False) -> frozenset[str]:
     """Which of the system prompt's situational rules the conversation's tool results call for: "packages" (an
     order has shipments), "several" (a list of orders, or a signed-in shopper who may ask for one), "cancelled"
-    (a cancelled or refunded order), "trouble" (a late or stale package, a `locked` or `unavailable` result).
+    (a cancelled or refunded order shown whole), "trouble" (a late or stale package, or a latest lookup that was
+    `locked` or `unavailable`).
     A rule for a situation the chat is not in only costs tokens on every request."""
     found: set[str] = {"several"} if signed_in else set()
+    results = [r for r in results if isinstance(r, Mapping)]
+    if results and results[-1].get("result") in ("locked", "unavailable"):
+        found.add("trouble")  # the latest lookup's: a source back up, or a later lookup that worked, ends it
     for result in results:
-        if not isinstance(result, Mapping):
-            continue
-        kind = result.get("result")
-        if kind in ("locked", "unavailable"):
-            found.add("trouble")
         orders = [o for o in result.get("orders") or () if isinstance(o, Mapping)]
-        if kind != "found" or not orders:
+        if result.get("result") != "found" or not orders:
             continue
         if len(orders) > 1 or result.get("more"):
             found.add("several")
+        if len(orders) > 1 and result.get("disclosure") == "full":
+            continue  # a list in brief, to ask which: its orders' detail comes when one is chosen
         for order in orders:
             if order.get("status") in ("cancelled", "refunded"):
                 found.add("cancelled")
@@ -73,7 +74,7 @@ def situations(results: Iterable[Any], now: datetime, tz: str, *, stale_after_da
 def render_system(
     merchant: MerchantInfo, policy: PolicyConfig, now: datetime, *, language: str = "en",
     order_hint: str | None = None, earlier_facts: str | None = None, stale_after_days: int = 5,
-    signed_in: bool = False, situations: Iterable[str] = SITUATIONS,
+    signed_in: bool = False, situations: Iterable[str] = SITUATIONS, shopper_gave: str | None = None,
 ) -> str:
     """The system prompt; `situations` chooses the situational rules (all of them unless told)."""
     local = now.astimezone(zone(merchant.timezone))
@@ -81,7 +82,7 @@ def render_system(
         merchant=merchant, policy=policy, today_long=f"{local:%A}, {local:%B} {local.day}, {local.year}",
         today_iso=local.date().isoformat(), language=language, order_hint=order_hint,
         earlier_facts=earlier_facts, stale_after_days=stale_after_days, signed_in=signed_in,
-        situations=frozenset(situations),
+        situations=frozenset(situations), shopper_gave=shopper_gave,
     )
     # The template wraps its lines for reading; the model gets one line a rule (see system.j2).
     return _CONTINUED.sub(" ", text)
@@ -98,8 +99,8 @@ def _turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 class _DroppedFacts:
-    """The latest tool result about each order among the messages dropped from the history so far: what later
-    answers may still need."""
+    """The latest tool result about each order among the messages dropped from the history so far (what later
+    answers may still need), oldest first."""
 
     def __init__(self) -> None:
         self.latest: dict[str, Any] = {}
@@ -114,12 +115,37 @@ class _DroppedFacts:
                 continue
             for order in result.get("orders", []) if isinstance(result, dict) else []:
                 if isinstance(order, dict) and order.get("id"):
+                    self.latest.pop(order["id"], None)  # a later result of the same order moves it last
                     self.latest[order["id"]] = order
 
-    def text(self) -> str | None:
-        if not self.latest:
+    def text(self, keep: int | None = None) -> str | None:
+        """The newest `keep` orders (all of them by default) as one line of JSON."""
+        orders = list(self.latest.values())
+        if keep is not None:
+            orders = orders[len(orders) - keep:] if keep > 0 else []
+        if not orders:
             return None
-        return json.dumps({"orders": list(self.latest.values())}, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps({"orders": orders}, ensure_ascii=False, separators=(",", ":"))
+
+    def fitting(self, excess: int, model: str | None) -> int:
+        """How many of the newest orders to keep so the facts shrink by at least `excess` tokens (all may go: an
+        order left out is looked up again if the shopper asks about it, with the details they gave)."""
+        orders = list(self.latest.values())
+        keep = len(orders)
+        for order in orders:  # oldest first
+            if excess <= 0:
+                break
+            excess -= count_text(json.dumps(order, ensure_ascii=False, separators=(",", ":")), model) + 1
+            keep -= 1
+        return keep
+
+
+def _given(slots: Slots) -> str | None:
+    """What the shopper told us in messages dropped from the history (their order number and contact details,
+    their own words), so the model can still look up with them."""
+    given = {key: value for key in ("order_id", "email", "phone", "ref_id", "postal_code")
+             if (value := getattr(slots, key))}
+    return json.dumps(given, ensure_ascii=False, separators=(",", ":")) if given else None
 
 
 def settled(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -150,9 +176,10 @@ def build_messages(
     conversation: Conversation, system: Any, *, budget: int, model: str | None = None,
     tools: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """System prompt plus as much recent history as fits `budget` tokens. `system(earlier_facts)` renders the
-    system prompt; orders from dropped tool results are carried into it so later answers keep their facts."""
-    head = {"role": "system", "content": system(None)}
+    """System prompt plus as much recent history as fits `budget` tokens (the last turn is always sent). Turns are
+    dropped oldest first; `system(earlier_facts, given)` renders the system prompt, carrying the newest orders of
+    dropped tool results that fit and the details the shopper gave, so later answers keep their facts."""
+    head = {"role": "system", "content": system(None, None)}
     history = settled(conversation.messages)
     if tokens_at_most([head, *history], tools) <= budget:
         return [head, *history]  # fits even at a token a byte: nothing to count
@@ -161,8 +188,14 @@ def build_messages(
     overhead = request_overhead(model, tools)
     kept_cost = sum(costs)
     dropped = _DroppedFacts()
+    given = None
     while len(turns) > 1 and overhead + message_tokens(head, model) + kept_cost > budget:
         dropped.drop(turns.pop(0))
         kept_cost -= costs.pop(0)
-        head = {"role": "system", "content": system(dropped.text())}
+        given = _given(conversation.slots)
+        head = {"role": "system", "content": system(dropped.text(), given)}
+    excess = overhead + message_tokens(head, model) + kept_cost - budget
+    if excess > 0 and dropped.latest:
+        # The carried facts alone are over: the newest orders stay, as many as fit.
+        head = {"role": "system", "content": system(dropped.text(dropped.fitting(excess, model)), given)}
     return [head, *(m for turn in turns for m in turn)]

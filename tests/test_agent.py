@@ -553,6 +553,58 @@ def test_what_the_model_said_before_a_lookup_stays_and_the_answer_follows_it():
     assert "".join(sink.deltas) == "Let me check that for you. " + FOUND_JANE
 
 
+def test_a_preamble_naming_the_order_the_shopper_asked_about_streams_before_the_lookup():
+    # "2001" is a fact once the call the shopper's words went into is in the history: the text before the call is
+    # checked again then, shown, and the answer follows it (it used to be held back for good, with a reset).
+    answer = "I couldn't match order #2001 to that email."
+    model = ScriptedModel(Step(text="Let me check order 2001.", calls=[
+        ("lookup_orders", '{"order_id": "2001", "email": "jane@example.com"}')]), say(answer))
+    agent = agent_with(model)
+    sink = Sink()
+    result = agent.respond(agent.new_conversation(), "where is 2001? jane@example.com", sink=sink)
+    model.assert_complete()
+    assert (result.answer, result.grounding, sink.resets) == (answer, "passed", [])
+    assert "".join(sink.deltas) == "Let me check order 2001. " + answer
+
+
+def test_a_preamble_with_an_unsupported_claim_is_never_shown_and_the_answer_streams():
+    model = ScriptedModel(Step(text="Order #2001 shipped yesterday with FedEx 123456789012.", calls=[
+        ("lookup_orders", '{"order_id": "1042", "email": "jane@example.com"}')]), say(FOUND_JANE))
+    agent = agent_with(model)
+    sink = Sink()
+    result = agent.respond(agent.new_conversation(), "where is 1042? jane@example.com", sink=sink)
+    model.assert_complete()
+    assert "".join(sink.deltas) == FOUND_JANE == result.answer and not sink.resets
+
+
+def test_after_malformed_arguments_the_tool_is_declared_in_full_and_the_history_stays_valid_json():
+    model = ScriptedModel(call("lookup_orders", '{"order_id": "1042", "email": '),
+                          call("lookup_orders", {"order_id": "1042", "email": "jane@example.com"}), say(FOUND_JANE))
+    agent = agent_with(model)
+    conversation = agent.new_conversation()
+    agent.respond(conversation, "1042, jane@example.com")
+    model.assert_complete()
+    declared = [r["tools"][0]["function"] for r in model.requests]
+    assert ["verification" in d["description"] for d in declared] == [True, True, False]
+    arguments = [c["function"]["arguments"] for m in conversation.messages for c in m.get("tool_calls") or ()]
+    assert arguments[0] == "{}" and all(isinstance(json.loads(a), dict) for a in arguments)
+    assert "not valid JSON" in conversation.messages[2]["content"]  # the tool result says what was wrong
+
+
+def test_lookups_made_for_the_model_have_nine_character_ids():
+    model = ScriptedModel(say("What is your order number?"), say(FOUND_JANE),
+                          say("I couldn't match order #3001 to that email."))
+    agent = agent_with(model, prefetch=True)
+    conversation = agent.new_conversation()
+    for text in ("hi", "1042 jane@example.com", "what about 3001?"):
+        agent.respond(conversation, text)
+    model.assert_complete()
+    ids = [c["id"] for m in conversation.messages for c in m.get("tool_calls") or ()]
+    assert len(ids) == len(set(ids)) >= 2
+    assert all(len(i) == 9 and i.isalnum() for i in ids)
+    assert [m["tool_call_id"] for m in conversation.messages if m["role"] == "tool"] == ids
+
+
 def test_details_the_shopper_never_wrote_verify_nothing_whoever_supplies_them():
     # A model steered by text in merchant data (or making things up) passes Bob's real email: not disclosed.
     model = ScriptedModel(call("lookup_orders", {"order_id": "2001", "email": "bob@example.com"}),

@@ -9,7 +9,9 @@ import pytest
 
 from assistant.agent import Agent
 from assistant.llm import LLMClient, ModelSettings
-from assistant.prompting import SITUATIONS, render_system, settled, situations
+from assistant.prompting import SITUATIONS, build_messages, render_system, settled, situations
+from assistant.state import Conversation, Slots
+from assistant.tokens import count_messages
 from tests.fake_model import ScriptedModel, say
 from tests.fakes import ListSource
 from tests.test_agent import CONFIG, JANE, NOW
@@ -26,8 +28,8 @@ RULES = {
 }
 
 
-def found(*orders: dict, **extra) -> dict:
-    return {"result": "found", "disclosure": "full", "orders": list(orders), **extra}
+def found(*orders: dict, disclosure: str = "full", **extra) -> dict:
+    return {"result": "found", "disclosure": disclosure, "orders": list(orders), **extra}
 
 
 def view(**changes) -> dict:
@@ -44,7 +46,10 @@ def shipment(**changes) -> dict:
     ([{"result": "no_match", "message": "check"}], True, {"several"}),
     ([found(view())], False, {"packages"}),  # in transit, ETA Friday: on time, heard of on Tuesday
     ([found(view(shipments=[]))], False, set()),
-    ([found(view(), view(id="#1043"))], False, {"packages", "several"}),
+    ([found(view(), view(id="#1043"))], False, {"several"}),  # a list: detail comes with the one chosen
+    ([found({"id": "#1042", "status": "cancelled"}, {"id": "#1041", "status": "refunded"})], True, {"several"}),
+    ([found({"id": "#1042", "status": "cancelled"}, {"id": "#1041"}, disclosure="status")], False,
+     {"several", "cancelled"}),  # status views (policy order_number) are each whole
     ([found({"id": "#1042", "status": "shipped"}, more=3)], False, {"several"}),
     ([found({"id": "#1042", "status": "refunded"})], False, {"cancelled"}),
     ([found({"id": "#1042", "status": "cancelled", "shipments": [shipment()]})], False, {"cancelled", "packages"}),
@@ -56,6 +61,8 @@ def shipment(**changes) -> dict:
                                                    delivered_at="2026-11-23T12:00-08:00")]})], False, {"packages"}),
     ([{"result": "locked", "message": HANDOFF}], False, {"trouble"}),
     ([{"result": "unavailable", "message": HANDOFF}], False, {"trouble"}),
+    ([{"result": "unavailable", "message": HANDOFF}, found(view())], False, {"packages"}),  # the source is back
+    ([found(view()), {"result": "locked", "message": HANDOFF}], False, {"packages", "trouble"}),
     (["not a result", {"result": "found", "orders": "nonsense"}], False, set()),
 ])
 def test_situations_are_read_off_the_results(results, signed_in, expected):
@@ -120,3 +127,29 @@ def test_an_earlier_turns_instructions_are_settled_and_what_was_found_is_kept():
     assert history[1]["content"] == json.dumps(asked, separators=(",", ":"))  # the conversation is not changed
     unchanged = history[3:]  # nothing to settle: the history itself, not a copy
     assert settled(unchanged) is unchanged
+
+
+def test_a_long_chat_keeps_to_the_budget_carrying_the_newest_facts_and_what_the_shopper_gave():
+    conversation = Conversation(slots=Slots(order_id="#1113", email="jane@example.com"))
+    for i in range(14):
+        order = view(id=f"#{1100 + i}")
+        conversation.messages += [
+            {"role": "user", "content": f"and order #{1100 + i}?"},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", "type": "function", "function": {
+                "name": "lookup_orders", "arguments": json.dumps({"order_id": f"#{1100 + i}"})}}]},
+            {"role": "tool", "tool_call_id": f"c{i}", "content": json.dumps(found(order), separators=(",", ":"))},
+            {"role": "assistant", "content": "Here it is."},
+        ]
+
+    def system(facts, given):
+        return render_system(CONFIG.merchant, PolicyConfig(), NOW, earlier_facts=facts, shopper_gave=given)
+
+    for budget in (900, 1500):
+        messages = build_messages(conversation, system, budget=budget)
+        assert count_messages(messages) <= budget
+        assert messages[1:] == conversation.messages[-4:]  # the last turn only: one more does not fit
+        head = messages[0]["content"]
+        carried = [f"#{n}" for n in range(1100, 1113) if f'"id":"#{n}"' in head]
+        assert carried and carried == [f"#{n}" for n in range(1113 - len(carried), 1113)]  # the newest ones
+        assert 'gave these in earlier messages' in head and '"email":"jane@example.com"' in head
+    assert len(carried) > 2  # a larger budget carries more

@@ -81,13 +81,13 @@ def test_a_short_history_is_sent_whole_without_loading_an_encoder(monkeypatch):
 
     monkeypatch.setattr(tokens, "_cached", no_encoder)
     conversation = _conversation(2)
-    messages = build_messages(conversation, lambda facts: "You are an order assistant.", budget=4000)
+    messages = build_messages(conversation, lambda facts, given: "You are an order assistant.", budget=4000)
     assert messages[1:] == conversation.messages
 
 
 def test_a_long_history_keeps_the_newest_turns_that_fit():
     conversation = _conversation(30)
-    messages = build_messages(conversation, lambda facts: "You are an order assistant.", budget=1000)
+    messages = build_messages(conversation, lambda facts, given: "You are an order assistant.", budget=1000)
     assert tokens.count_messages(messages) <= 1000
     kept = messages[1:]
     assert kept == conversation.messages[-len(kept):] and len(kept) % 2 == 0
