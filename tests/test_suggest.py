@@ -413,7 +413,7 @@ def test_the_region_comes_from_numbers_without_a_country_code(tmp_path, capsys):
 def test_a_name_that_only_contains_a_synonym_and_ends_in_type_or_id_is_not_that_field():
     order = spec_of(draft(SAMPLES / "magento.json"))["order"]
     address = order["shipping_address"]
-    assert "line1" not in address  # not address_type ("shipping"); Magento's street is a list
+    assert not str(address["line1"]).endswith("address_type")  # "shipping"; Magento's street is a list of lines
     assert address["postal_code"] == "extension_attributes.shipping_assignments[0].shipping.address.postcode"
 
 
@@ -425,3 +425,215 @@ def test_magento_items_skip_child_rows_and_read_the_ordered_quantity(tmp_path, c
     assert items["fields"]["product_id"] == "product_id"  # not item_id, the order line's own id
     _, orders, _ = check(tmp_path, sample, capsys)
     assert [(i["sku"], i["quantity"]) for i in orders[0]["items"]] == [("WS12-XS-Orange", 1), ("24-WG085", 2)]
+
+
+BUNDLED = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".json", ".csv"))
+
+
+@pytest.mark.parametrize("sample", BUNDLED, ids=lambda p: p.name)
+def test_every_bundled_sample_s_draft_passes_check(tmp_path, capsys, sample):
+    """Each shipped preset passes `mapping check` on its sample; the draft for the same sample must too."""
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert "  order.status:" not in report  # no order status label fell to unknown
+
+
+def test_square_contact_and_address_come_from_the_fulfillment_recipients(tmp_path, capsys):
+    sample = SAMPLES / "square.json"
+    text = draft(sample)
+    order = spec_of(text)["order"]
+    assert order["customer"]["email"] == {
+        "jmespath": "fulfillments[].shipment_details.recipient.email_address | [?@] | [0]"}
+    # A pickup's recipient is a contact too; the phone of whichever recipient has one.
+    assert "pickup_details.recipient.phone_number" in order["customer"]["phone"]["jmespath"]
+    assert "the order itself has no email or phone" in line_of(text, "email:")
+    address = order["shipping_address"]
+    assert address["postal_code"] == {
+        "jmespath": "fulfillments[].shipment_details.recipient.address.postal_code | [?@] | [0]"}
+    assert "pickup" not in address["name"]["jmespath"]  # one address: never a pickup's name with a shipment's street
+    assert order["status"]["map"] == {"COMPLETED": "delivered", "OPEN": "processing"}
+    assert order["shipments"]["fields"]["status"]["map"] == {
+        "COMPLETED": "delivered", "RESERVED": "label_created", "PREPARED": "label_created"}
+    assert order["items"]["fields"]["product_id"] == "catalog_object_id"
+
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert "fell to 'unknown'" not in report
+    assert [(o["customer"]["email"], o["customer"]["phone"]) for o in orders] == [
+        ("jane.doe@example.com", "+14155550134"), ("sam.lee@example.net", None), (None, "+819012345678")]
+    assert [o["customer"]["name"] for o in orders] == ["Jane Doe", "Sam Lee", "佐藤 花子"]
+    assert orders[0]["shipping_address"]["line2"] == "Suite 600" and orders[1]["shipping_address"]["city"] == (
+        "San Francisco")
+    assert orders[2]["shipping_address"] is None  # a pickup: nowhere to ship
+
+
+def test_a_contact_inside_a_list_is_only_read_when_the_order_has_none(tmp_path):
+    sample = tmp_path / "orders.json"
+    records = [{"id": "1", "status": "paid", "deliveries": [{"recipient": {"email": "a@example.com"}}]},
+               {"id": "2", "status": "paid", "deliveries": [{"recipient": {"email": "b@example.com"}}]}]
+    sample.write_text(json.dumps(records))
+    assert spec_of(draft(sample))["order"]["customer"] == {
+        "email": {"jmespath": "deliveries[].recipient.email | [?@] | [0]"}}
+    for i, record in enumerate(records):
+        record["buyer_email"] = f"buyer{i}@example.com"
+    sample.write_text(json.dumps(records))
+    assert spec_of(draft(sample))["order"]["customer"] == {"email": "buyer_email"}
+
+
+def test_bytedesk_both_order_info_shapes_get_items_status_and_shipments(tmp_path, capsys):
+    sample = SAMPLES / "bytedesk.json"
+    text = draft(sample)
+    order = spec_of(text)["order"]
+    # Legacy `goods` (an object or a list), else the flattened record itself is the item.
+    items = order["items"]
+    assert items["each"] == ["goods", "$"]
+    assert items["fields"]["name"] == ["title", "orderTitle"]
+    assert items["fields"]["price"] == ["price", "orderPrice"]
+    assert "records without it are one item themselves" in line_of(text, "items:")
+    # The newer shape may send only the label; it is the status's fallback and still the status_text.
+    assert order["status"]["path"] == ["status", "statusText"]
+    assert order["status"]["map"]["待发货"] == "processing"
+    assert order["status_text"] == "statusText"
+    assert order["customer"]["name"] == ["shippingName", "shippingAddress.name"]
+    shipments = order["shipments"]
+    assert shipments["each"] == {"path": "extra", "transform": "json"}
+    assert shipments["fields"]["tracking_number"] == "trackingNumber"
+    assert "an object with a tracking number: one package" in line_of(text, "shipments:")
+
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert [o["status"] for o in orders] == ["processing", "shipped", "delivered", "processing"]
+    assert [[(i["name"], i["quantity"]) for i in o["items"]] for o in orders[2:]] == [
+        [("Ceramic Tea Set", 1)], [("Running Shoes", 1)]]
+    assert len(orders[1]["items"]) == 2 and orders[0]["items"][0]["product_id"] == "goods_001"
+    assert orders[1]["shipments"][0]["tracking_number"] == "SF1234567890123"
+    assert orders[1]["shipments"][0]["carrier"] == "SF Express"
+
+
+def test_records_without_the_item_list_are_not_items_when_the_record_shares_the_list_s_paths(tmp_path):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "paid", "email": "a@example.com", "goods": [{"title": "Pen", "price": "2.50"}]},
+        {"id": "2", "status": "paid", "email": "b@example.com", "title": "Spring sale", "orderPrice": "9.00",
+         "orderQuantity": 1},
+    ]))
+    # On the record, `title` is the order's own title: reading it as the item's name would be wrong.
+    assert spec_of(draft(sample))["order"]["items"]["each"] == "goods"
+
+
+def test_a_status_label_field_is_the_status_s_fallback_only_when_its_labels_are_known(tmp_path):
+    sample = tmp_path / "orders.json"
+    records = [{"id": "1", "status": "paid", "statusText": "已付款", "email": "a@example.com"},
+               {"id": "2", "statusText": "已发货", "email": "b@example.com"}]
+    sample.write_text(json.dumps(records))
+    status = spec_of(draft(sample))["order"]["status"]
+    assert status["path"] == ["status", "statusText"] and status["map"]["已发货"] == "shipped"
+    records[1]["statusText"] = "Waiting for the moon"
+    sample.write_text(json.dumps(records))
+    assert spec_of(draft(sample))["order"]["status"]["path"] == "status"
+
+
+def test_magento_street_lines_are_line1_and_line2(tmp_path, capsys):
+    sample = SAMPLES / "magento.json"
+    text = draft(sample)
+    address = spec_of(text)["order"]["shipping_address"]
+    street = "extension_attributes.shipping_assignments[0].shipping.address.street"
+    assert address["line1"] == f"{street}[0]" and address["line2"] == f"{street}[1]"
+    assert "values are lists of address lines: line1 is the first" in line_of(text, "line1:")
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert [(o["shipping_address"] or {}).get("line1") for o in orders] == ["301 E Liberty St", "Marienplatz 8", None]
+    assert orders[0]["shipping_address"]["line2"] == "Suite 200" and orders[1]["shipping_address"]["line2"] is None
+    # Read by index, the list counts as used.
+    assert "shipping.address.street\n" not in report.split("source fields never used", 1)[1]
+
+
+def test_woocommerce_shipment_tracking_meta_becomes_shipments(tmp_path, capsys):
+    sample = SAMPLES / "woocommerce.json"
+    text = draft(sample)
+    shipments = spec_of(text)["order"]["shipments"]
+    assert shipments["each"] == {"jmespath": "meta_data[?key == '_wc_shipment_tracking_items'].value | [0]",
+                                 "transform": "json"}
+    assert shipments["fields"]["tracking_number"] == "tracking_number"
+    assert shipments["fields"]["carrier"] == ["tracking_provider", "custom_tracking_provider"]
+    assert shipments["fields"]["shipped_at"] == {"path": "date_shipped", "transform": {"datetime": {"unit": "s"}}}
+    assert "key/value list 'meta_data'" in line_of(text, "shipments:")
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    tracked = {o["id"]: [(s["tracking_number"], s["carrier"]) for s in o["shipments"]]
+               for o in orders if o["shipments"]}
+    assert tracked == {"728": [("1Z5R89390357567127", "UPS")],
+                       "WC-729": [("9405511899223197428490", "USPS"), ("LSO123456", "Lone Star Overnight")],
+                       "1730": [("3318810025", "DHL Express")]}  # the last one's meta value is JSON text
+    assert orders[1]["shipments"][0]["shipped_at"] == "2024-10-10T00:00:00Z"
+
+
+def test_a_key_value_list_entry_of_packages_is_read_by_its_key(tmp_path, capsys):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "shipped", "email": "a@example.com", "total": "5.00", "currency": "USD",
+         "items": [{"name": "Pen"}],
+         "attributes": [{"name": "gift", "value": "no"},
+                        {"name": "parcels", "value": [{"tracking_number": "1Z999AA10123456784"}]}]},
+    ]))
+    shipments = spec_of(draft(sample))["order"]["shipments"]
+    assert shipments["each"] == {"jmespath": "attributes[?name == 'parcels'].value | [0]"}
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert orders[0]["shipments"][0]["carrier"] == "UPS"
+
+
+def test_a_list_with_tracking_numbers_is_shipments_whatever_its_name(tmp_path):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "shipped", "boxes": [{"tracking_number": "1Z999AA10123456784"}]},
+        {"id": "2", "status": "shipped", "boxes": [{"tracking_number": "9400111899562537866361"}]},
+    ]))
+    shipments = spec_of(draft(sample))["order"]["shipments"]
+    assert shipments["each"] == "boxes" and shipments["fields"]["tracking_number"] == "tracking_number"
+
+
+def test_shipment_entities_holding_tracks_give_one_package_per_track(tmp_path, capsys):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"increment_id": "000000031", "status": "complete", "customer_email": "a@example.com",
+         "shipments": [{"entity_id": 7, "tracks": [
+             {"track_number": "1Z999AA10123456784", "title": "United Parcel Service"},
+             {"track_number": "9400111899562537866361", "title": "USPS"}]}]},
+    ]))
+    text = draft(sample)
+    shipments = spec_of(text)["order"]["shipments"]
+    assert shipments["each"] == {"jmespath": "shipments[].tracks[]"}
+    assert shipments["fields"]["tracking_number"] == "track_number"
+    assert "every element of those is one package" in line_of(text, "shipments:")
+    _, orders, _ = check(tmp_path, sample, capsys)
+    assert [s["tracking_number"] for s in orders[0]["shipments"]] == ["1Z999AA10123456784", "9400111899562537866361"]
+
+
+def test_amazon_money_objects_and_line_totals(tmp_path, capsys):
+    sample = SAMPLES / "amazon.json"
+    text = draft(sample)
+    order = spec_of(text)["order"]
+    assert order["total"] == "OrderTotal.Amount"
+    assert "'OrderTotal' is a money object: its name matches 'orderTotal'" in line_of(text, "total:")
+    # ItemPrice is the whole line's amount: the totals add it up without the quantities.
+    assert order["items"]["fields"]["price"] == {
+        "jmespath": "to_number(QuantityOrdered) == `1` && ItemPrice.Amount || `null`"}
+    assert "they are line totals" in line_of(text, "price:")
+    assert order["items"]["fields"]["product_id"] == "ASIN"
+    assert order["external_ref_id"] == "SellerOrderId"
+    code, orders, report = check(tmp_path, sample, capsys)
+    assert code == 0, report
+    assert [[i["price"] for i in o["items"]] for o in orders] == [[None, "34.99"], ["18.49"], [None]]
+
+
+def test_decimal_money_objects_are_named_by_the_object_and_unit_prices_stay_plain(tmp_path):
+    sample = tmp_path / "orders.json"
+    sample.write_text(json.dumps([
+        {"id": "1", "status": "paid", "tax": {"value": "1.00", "currency": "EUR"},
+         "order_total": {"value": "21.00", "currency": "EUR"},
+         "lines": [{"sku": "A", "quantity": 2, "unit_price": {"value": "10.50", "currency": "EUR"}}]},
+    ]))
+    order = spec_of(draft(sample))["order"]
+    assert order["total"] == "order_total.value"  # not tax.value, though both are `value`
+    assert order["items"]["fields"]["price"] == "unit_price.value"  # 2 x 10.50 is the total: unit prices

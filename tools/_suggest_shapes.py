@@ -17,7 +17,7 @@ from typing import Any
 import phonenumbers
 
 from tools import _transforms as tf
-from tools._suggest_vocab import _ALL_LISTS, _CJK, _FIRST, _group_of, _key, _match, _Rule, _tokens
+from tools._suggest_vocab import _ALL_LISTS, _CJK, _FIRST, _SHIPMENT, _group_of, _key, _match, _Rule, _tokens
 from tools.carriers import canonical_carrier, detect_carrier
 
 _MAX_VALUES = 200
@@ -106,7 +106,8 @@ def _tags(value: Any) -> set[str]:
     if isinstance(value, dict):
         return {"dict"}
     if isinstance(value, list):
-        return {"list"}
+        # A list of text is lines of one value (Magento's `street: ["301 E Liberty St", "Suite 200"]`).
+        return {"list", "lines"} if value and all(isinstance(v, str) for v in value) else {"list"}
     if isinstance(value, bool):
         return {"bool"}
     if isinstance(value, int | float):
@@ -244,6 +245,27 @@ class _Coll:
     json: bool
     elements: list[dict[str, Any]] = field(default_factory=list)
     node: _Node | None = None
+    rows: set[int] = field(default_factory=set)
+    """Which records have the list."""
+    jmespath: str | None = None
+    """An expression reading the list where no path can (one entry's value in a key/value list); `path` is then
+    only its name in this profile."""
+    loose: bool = False
+    """JSON text in some records and other text (a note) in others: read with `try_json`, which skips the notes."""
+    package: bool = False
+    """JSON text of one object holding a tracking number, not of a list: one package."""
+
+    def add(self, row: int, elements: list[dict[str, Any]]) -> None:
+        self.rows.add(row)
+        self.elements.extend(elements)
+
+    @property
+    def each(self) -> Any:
+        """The list's `each` in a mapping: its path, its expression, and `transform: json` when it is JSON text."""
+        where: Any = {"jmespath": self.jmespath} if self.jmespath else {"path": self.path}
+        if self.json:
+            return {**where, "transform": "try_json" if self.loose else "json"}
+        return where if self.jmespath else self.path
 
 
 @dataclass
@@ -281,6 +303,8 @@ def _profile(elements: list[dict[str, Any]], label: str) -> _Node:
             leaf.currency = currencies.get(leaf.keys[:-1])
     for coll in node.colls.values():
         coll.node = _profile(coll.elements, coll.label)
+        text = node.leaves.get(coll.path)
+        coll.loose = coll.json and text is not None and text.frac("json") < 1
     return node
 
 
@@ -295,7 +319,7 @@ def _walk(obj: dict[str, Any], keys: tuple[str, ...], node: _Node, label: str, r
         if isinstance(value, dict):
             if value and _match(_tokens(key), _ALL_LISTS)[0] >= 0.8:
                 if lists:
-                    _coll(node, ks, _label(ks, label) + ".", False).elements.append(value)
+                    _coll(node, ks, _label(ks, label) + ".", False).add(row, [value])
             else:
                 _leaf(node, ks, label).add(row, value)  # an object may be `extra` as a whole
                 if depth < 6:
@@ -303,7 +327,8 @@ def _walk(obj: dict[str, Any], keys: tuple[str, ...], node: _Node, label: str, r
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             elements = [v for v in value if isinstance(v, dict)]
             if lists:
-                _coll(node, ks, _label(ks, label) + "[].", False).elements.extend(elements)
+                _coll(node, ks, _label(ks, label) + "[].", False).add(row, elements)
+                _keyed_lists(node, ks, elements, label, row)
             if _group_of(key) == "shipping" and depth < 6:
                 # A list of addresses (BigCommerce `shipping_addresses`, Magento `shipping_assignments`): the
                 # order's address is the first one's, read as `shipping_addresses[0].zip`.
@@ -314,23 +339,60 @@ def _walk(obj: dict[str, Any], keys: tuple[str, ...], node: _Node, label: str, r
                 continue
             leaf.add(row, value)
             if lists and isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
-                _json_coll(node, ks, key, value, label)
+                _json_coll(node, ks, key, value, label, row)
 
 
-def _json_coll(node: _Node, keys: tuple[str, ...], key: str, text: str, label: str) -> None:
+def _json_coll(node: _Node, keys: tuple[str, ...], key: str, text: str, label: str, row: int) -> None:
     """Lists of objects sent as JSON text (`goods: "[{...}]"`) are collections read with `transform: json`."""
+    elements = _decoded_list(key, text)
+    if elements:
+        coll = _coll(node, keys, _label(keys, label) + "[].", True)
+        coll.add(row, elements)
+        coll.package |= not text.lstrip().startswith("[") and _match(_tokens(key), _ALL_LISTS)[0] < 0.8
+
+
+def _decoded_list(key: str, text: str) -> list[dict[str, Any]]:
+    """The objects of a list sent as JSON text; an object alone counts when its name is a list's."""
     try:
         decoded = json.loads(text)
     except ValueError:
-        return
+        return []
     if isinstance(decoded, list):
-        elements = [v for v in decoded if isinstance(v, dict)]
-    elif isinstance(decoded, dict) and _match(_tokens(key), _ALL_LISTS)[0] >= 0.8:
-        elements = [decoded]
-    else:
-        return
-    if elements:
-        _coll(node, keys, _label(keys, label) + "[].", True).elements.extend(elements)
+        return [v for v in decoded if isinstance(v, dict)]
+    if isinstance(decoded, dict) and _match(_tokens(key), _ALL_LISTS)[0] >= 0.8:
+        return [decoded]
+    if isinstance(decoded, dict) and any(_match(_tokens(str(k)), _TRACKING)[0] >= 0.8 for k in decoded):
+        return [decoded]  # Bytedesk's `extra: "{\"trackingNumber\": ...}"`: an object holding a package
+    return []
+
+
+_TRACKING = _SHIPMENT["tracking_number"].names
+_KEY_NAMES = {"key", "name", "metakey"}
+_VALUE_NAMES = {"value", "metavalue"}
+
+
+def _keyed_lists(node: _Node, keys: tuple[str, ...], entries: list[dict[str, Any]], label: str, row: int) -> None:
+    """Key/value lists (WooCommerce `meta_data: [{key, value}]`) whose value under one key is a list of objects, or
+    JSON text of one (the Shipment Tracking extension's `_wc_shipment_tracking_items`): that value is a list of its
+    own, named by its key and read as `meta_data[?key=='...'].value | [0]`."""
+    for entry in entries:
+        names = {_key(k): k for k in entry}
+        key_field = next((names[k] for k in _KEY_NAMES if k in names), None)
+        value_field = next((names[k] for k in _VALUE_NAMES if k in names), None)
+        if key_field is None or value_field is None or not isinstance(entry[key_field], str):
+            continue
+        name, value = entry[key_field], entry[value_field]
+        if isinstance(value, str):
+            elements, is_json = _decoded_list(name, value), True
+        elif isinstance(value, list):
+            elements, is_json = [v for v in value if isinstance(v, dict)], False
+        else:
+            continue
+        if not elements or "'" in name:
+            continue
+        expression = f"{_jmespath(keys)}[?{_jmespath((key_field,))} == '{name}'].{_jmespath((value_field,))} | [0]"
+        coll = _coll(node, (*keys, name), f"{_label(keys, label)}[].{value_field}[].", is_json, expression)
+        coll.add(row, elements)
 
 
 def _label(keys: tuple[str, ...], label: str) -> str:
@@ -345,10 +407,10 @@ def _leaf(node: _Node, keys: tuple[str, ...], label: str) -> _Leaf:
     return node.leaves[path]
 
 
-def _coll(node: _Node, keys: tuple[str, ...], label: str, is_json: bool) -> _Coll:
-    path = _path(keys)
+def _coll(node: _Node, keys: tuple[str, ...], label: str, is_json: bool, jmespath: str | None = None) -> _Coll:
+    path = jmespath or _path(keys)
     if path not in node.colls:
-        node.colls[path] = _Coll(keys, path, label, is_json)
+        node.colls[path] = _Coll(keys, path, label, is_json, jmespath=jmespath)
     node.colls[path].json |= is_json
     return node.colls[path]
 

@@ -62,8 +62,8 @@ _ORDER = {
                 "number:0.95 id:0.9 uid:0.85 orderUid tid:0.7 bizOrderId incrementId amazonOrderId name:0.35 "
                 "订单号 订单编号 订单ID 订单号码"),
     "external_ref_id": _rule("id", "reference", "externalRefId refId ref:0.9 reference referenceId externalId "
-                             "outerOrderId outOrderNo platformOrderId thirdOrderNo entityId:0.8 id:0.55 "
-                             "外部单号 平台单号"),
+                             "outerOrderId outOrderNo platformOrderId thirdOrderNo sellerOrderId:0.9 entityId:0.8 "
+                             "id:0.55 外部单号 平台单号"),
     "status": _rule("status", "status", "status orderStatus state:0.9 tradeStatus orderState statusCode:0.8 "
                     "fulfillmentStatus:0.7 financialStatus:0.5 订单状态 状态:0.9"),
     "status_text": _rule("text", "status label", "statusText statusName statusDesc statusLabel orderStatusText "
@@ -84,13 +84,14 @@ _ORDER = {
     "shipping_address.name": _rule("person", "recipient name", "name receiverName consignee recipient "
                                    "recipientName consigneeName shipToName shippingName fullName:0.8 收货人 收件人 "
                                    "收货人姓名", "shipping", "name fullName"),
-    "shipping_address.line1": _rule("text", "street address", "line1 address1 address:0.9 street streetAddress "
+    "shipping_address.line1": _rule("street", "street address", "line1 address1 address:0.9 street streetAddress "
                                     "addressLine1 receiverAddress detailAddress fullAddress:0.8 "
                                     "shippingAddress:0.9 addressDetail 收货地址 详细地址 地址", "shipping"),
     "shipping_address.line2": _rule("text", "address line 2", "line2 address2 addressLine2 street2", "shipping"),
-    "shipping_address.city": _rule("text", "city", "city town:0.8 receiverCity 城市 市:0.8", "shipping"),
+    "shipping_address.city": _rule("text", "city", "city town:0.8 locality:0.9 receiverCity 城市 市:0.8", "shipping"),
     "shipping_address.region": _rule("text", "region", "region state:0.8 province provinceCode:0.8 "
-                                     "stateCode:0.8 receiverProvince 省份 省:0.8", "shipping", "state"),
+                                     "stateCode:0.8 administrativeDistrictLevel1:0.9 receiverProvince 省份 省:0.8",
+                                     "shipping", "state"),
     "shipping_address.postal_code": _rule("text", "postal code", "postalCode zip zipCode postcode postCode "
                                           "receiverZip 邮编 邮政编码", "shipping"),
     "shipping_address.country": _rule("text", "country", "country countryCode countryId receiverCountry 国家",
@@ -128,7 +129,7 @@ _ITEM = {
     "url": _rule("url", "product link", "url link productUrl detailUrl itemUrl goodsUrl permalink 链接 商品链接",
                  "item", "url link"),
     "product_id": _rule("id", "product id", "productId goodsId itemId:0.9 spuId skuId:0.8 uid:0.7 numIid "
-                        "variantId:0.6 商品ID", "item", "uid"),
+                        "variantId:0.6 asin catalogObjectId:0.9 商品ID", "item", "uid"),
 }
 _SHIPMENT_ITEM = {name: _ITEM[name] for name in ("sku", "name", "quantity")}
 _SHIPMENT = {
@@ -218,8 +219,9 @@ def _labels(table: dict[str, str]) -> dict[str, str]:
 _ORDER_LABELS = _labels({
     "pending": "new unpaid awaiting_payment pending_payment to_be_paid wait_pay wait_buyer_pay waiting_payment "
                "checkout_draft draft incomplete 待付款 待支付 未付款 未支付 待确认",
+    # Square keeps an order OPEN from checkout until it is completed or canceled: placed, not yet finished.
     "processing": "paid confirmed in_progress fulfilling unfulfilled unshipped awaiting_shipment "
-                  "awaiting_fulfillment to_be_shipped ready_to_ship wait_seller_send_goods authorized accepted "
+                  "awaiting_fulfillment to_be_shipped ready_to_ship wait_seller_send_goods authorized accepted open "
                   "已付款 已支付 待发货 付款成功 已确认 处理中 备货中 已接单 待出库",
     "on_hold": "hold holded onhold payment_review manual_verification_required disputed 挂起 已挂起 暂停",
     "partially_shipped": "partial partially_fulfilled partiallyshipped 部分发货",
@@ -230,11 +232,13 @@ _ORDER_LABELS = _labels({
     "cancelled": "canceled voided void failed declined deal_closed trade_closed trade_closed_by_taobao expired trash "
                  "已取消 取消 交易关闭 已关闭 已作废",
     "refunded": "refund partially_refunded 已退款 退款成功",
-    "returned": "return 已退货 退货",
+    # Shopify's fulfillment_status `restocked`: the items came back to stock.
+    "returned": "return restocked 已退货 退货",
 })
 _SHIPMENT_LABELS = _labels({
+    # Square's fulfillment states before the package leaves: PROPOSED, RESERVED (accepted), PREPARED (packed).
     "label_created": "label_printed label_purchased confirmed pending info_received inforeceived pre_transit "
-                     "待揽收 已下单",
+                     "proposed reserved prepared packed 待揽收 已下单",
     "in_transit": "transit intransit carrier_picked_up picked_up shipped dispatched delayed 运输中 在途 已揽收 "
                   "揽收 已发出 转运中",
     "out_for_delivery": "outfordelivery delivering 派送中 派件中 正在派件",

@@ -73,7 +73,9 @@ def source_fields(value: Any, prefix: str = "") -> set[str]:
 
 
 def _is_used(leaf: str, used: frozenset[str]) -> bool:
-    if leaf in used:
+    """Whether the mapping reads `leaf`, or an object or list it is in, or one of its values (a list of text read by
+    index, `street[0]`, is `street[]` to the mapping)."""
+    if leaf in used or f"{leaf}[]" in used:
         return True
     parts = [leaf[: i] for i, ch in enumerate(leaf) if ch in ".["]
     return any(p in used for p in parts)

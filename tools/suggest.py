@@ -5,7 +5,11 @@ English, pinyin-style vendor and a few Chinese synonyms) and by what its values 
 tracking numbers, amounts, currency codes and signs, short status labels); the best pairs win, each source path once.
 Amounts with cents beat small whole numbers under a count's name (`items_total`: 3 items); an `{amount, currency}`
 money object of whole numbers is read in minor units, per currency when the sample's currencies differ; the first
-of a list of shipping addresses is the order's address.
+of a list of shipping addresses is the order's address. Shapes the presets know also get drafted in general terms:
+a list of address lines is line1 and line2; an order without its own contact or address reads its list's recipient
+(Square's fulfillments); records without the item list may be the item themselves; a status label field is the
+status's fallback; packages may sit in a key/value list's entry, in JSON text, or in the elements' own lists; and
+item amounts the totals add up as they are are line totals.
 The YAML is written line by line so that every guess carries a comment saying why, and it is compiled before it
 is returned, so a draft always loads. It is a first draft for `mapping check` to confirm, not an answer.
 """
@@ -24,7 +28,7 @@ import yaml
 from pydantic import BaseModel
 
 from tools import _transforms as tf
-from tools._suggest_plan import _finish_order, _List, _Pick, _plan, _Scope
+from tools._suggest_plan import _finish_order, _line_prices, _List, _Pick, _plan, _Scope
 from tools._suggest_shapes import (
     _REGION_CURRENCY,
     _REGIONS,
@@ -261,6 +265,9 @@ def _spec(pick: _Pick) -> tuple[Any, str]:
         return {"join": [leaf.path for leaf in pick.leaves]}, ""
     leaf = pick.leaves[0]
     transform, note = _transform(pick.rule, leaf)
+    if pick.jmespath is not None:
+        return ({"jmespath": pick.jmespath} if transform is None else
+                {"jmespath": pick.jmespath, "transform": transform}), note
     if pick.rule.kind == "money" and leaf.minor and len(_exponents(leaf)) > 1:
         return {"jmespath": _minor_jmespath([leaf, *pick.fallbacks]), "transform": transform}, note
     path: Any = pick.path or leaf.path
@@ -373,7 +380,7 @@ def _unplaced(records: list[Any], used: frozenset[str], root: _Node) -> list[str
     lines = []
     for label in sorted(seen):
         parts = [label[:i] for i, ch in enumerate(label) if ch in ".["]
-        if label in used or any(p in used for p in parts):
+        if label in used or f"{label}[]" in used or any(p in used for p in parts):
             continue
         example = examples.get(label)
         shown = json.dumps(example, ensure_ascii=False)
@@ -398,6 +405,7 @@ def suggest_mapping(payload: Payload, source: str) -> str:
     _hint_regions(root)
     scope = _plan("order", root)
     group_by = _finish_order(scope)
+    _line_prices(scope, records)
 
     stem = re.sub(r"[^a-z0-9]+", "-", Path(source).stem.casefold()).strip("-") or "draft"
     out = [
