@@ -186,10 +186,16 @@ class LLMClient:
 
 
 def _usage(usage: Any) -> dict[str, int]:
+    """Token counts as the server reports them; a count that is not a whole number (some servers send null or
+    text) is 0: usage is bookkeeping, never a reason to fail a turn."""
     if usage is None:
         return {}
-    return {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0,
-            "total_tokens": usage.total_tokens or 0}
+
+    def count(name: str) -> int:
+        value = getattr(usage, name, None)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+    return {name: count(name) for name in ("prompt_tokens", "completion_tokens", "total_tokens")}
 
 
 def _short(text: str) -> str:

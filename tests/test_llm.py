@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.llm import DEFAULT_MODEL, LLMClient, LLMError, ModelSettings, model_settings
-from tests.fake_model import ScriptedModel, call, fail, hang, say
+from tests.fake_model import ScriptedModel, call, fail, hang, raw, say
 from tools.config import ModelConfig
 
 TOOLS = [{"type": "function", "function": {"name": "lookup_orders", "parameters": {"type": "object"}}}]
@@ -23,6 +23,16 @@ def test_plain_completion_with_usage():
     assert completion.usage == {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}
     assert model.requests[0]["tools"] == TOOLS and model.requests[0]["parallel_tool_calls"] is True
     model.assert_complete()
+
+
+def test_usage_that_is_not_a_count_is_zero():
+    body = ('{"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [{"index": 0, '
+            '"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}], '
+            '"usage": {"prompt_tokens": "many", "completion_tokens": null, "total_tokens": 5}}')
+    model = ScriptedModel(raw("application/json", body))
+    completion = client(model).complete([{"role": "user", "content": "hi"}])
+    assert (completion.content, completion.usage) == ("ok", {"prompt_tokens": 0, "completion_tokens": 0,
+                                                             "total_tokens": 5})
 
 
 def test_streaming_passes_deltas_and_assembles_parallel_tool_calls():
