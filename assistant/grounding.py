@@ -11,6 +11,12 @@ Choices that are not obvious:
   against the very date they are written with.
 - Order numbers may be written without '#', dashes, spaces or their letter prefix ("ORD-12345" as "12345");
   tracking numbers must be complete and exact.
+- Currency marks are read through the mapping's one table of labels (`tools._transforms`): a label it reads as a
+  currency ("€", "US$", "HK$", "RMB", "人民币", "R$", "kr") is read as that currency, a shared sign ("$", "¥",
+  "kr") as any of its currencies, and an amount whose mark means none of the results' currencies is a claim even
+  when the number is right ("$199" for a CNY order). Replies also write words no currency field holds (美元, 港币,
+  "dollars", "yuan") and ISO codes; in a sentence 元 is also the unit of the Hong Kong, Taiwan and Macau dollars.
+  "KR" in capitals is Korea, not crowns; "1 299 kr" is one amount.
 - Marketplace names that double as carrier aliases ("Amazon", "JD"/"京东") and the generic word 邮政 are not read
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.

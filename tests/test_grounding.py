@@ -814,3 +814,60 @@ def test_a_negated_status_about_no_order_looked_up_is_not_checked(results: list[
     for answer in ("It hasn't shipped yet.", "It hasn't been delivered.", "It wasn't cancelled.",
                    "It hasn't been refunded.", "还没发货。"):
         assert status_claims(facts, answer) == [], answer
+
+
+# -- Currency marks: read as the mapping reads them (tools._transforms) ------------------------------------------
+
+
+def currency_facts(currency: str, total: str = "199") -> Facts:
+    order = Order.model_validate({"id": "A-7", "total": total, "currency": currency})
+    return Facts.from_results([{"result": "found", "orders": [order_view(order, Disclosure.FULL)]}], tz=LA, today=TODAY)
+
+
+def test_every_currency_label_the_mapping_reads_is_read_as_its_currencies() -> None:
+    from tools._transforms import currency_labels, currency_meanings
+
+    for label in sorted(currency_labels()):
+        written = label.lower() if label.isalpha() else label  # "kr", "rmb", "euros": as replies write them
+        for currency in currency_meanings(label):
+            assert check(f"The total is 199 {written}.", currency_facts(currency)) == [], (label, currency)
+        other = next(c for c in ("GBP", "USD") if c not in currency_meanings(label))
+        assert texts(check(f"The total is 199 {written}.", currency_facts(other))) == [
+            ("amount", f"199 {written}")], label
+
+
+@pytest.mark.parametrize(("currency", "answer", "claimed"), [
+    ("CNY", "合计¥199。", []),
+    ("CNY", "合计199元。", []),
+    ("CNY", "Total: RMB 199.", []),
+    ("CNY", "合计人民币199元。", []),
+    ("HKD", "Total: HK$199.", []),
+    ("HKD", "合计港币199元。", []),
+    ("HKD", "合计199元。", []),  # 元 is also the unit of the Hong Kong dollar in a sentence
+    ("CLP", "Total: $199.", []),  # "$" is the peso too, as the mapping reads it
+    ("SEK", "Totalt 1 299 kr.", [("amount", "1 299 kr")]),  # the amount is 199
+    ("SEK", "Totalt 199 kr.", []),
+    ("BRL", "Total: R$199.", []),
+    # The right number in the wrong currency is a claim, as before; a shared sign needs one of its currencies.
+    ("CNY", "Total: $199.", [("amount", "$199")]),
+    ("CNY", "Total: HK$199.", [("amount", "HK$199")]),
+    ("HKD", "合计¥199。", [("amount", "¥199")]),
+    ("HKD", "Total: RMB 199.", [("amount", "RMB 199")]),
+    ("USD", "合计199元。", [("amount", "199元")]),
+    ("CNY", "Total: R$199.", [("amount", "R$199")]),  # labels the guard did not read passed unchecked
+    ("CNY", "Total: USD$199.", [("amount", "USD$199")]),
+    ("USD", "Total: 199 kr.", [("amount", "199 kr")]),
+    ("BRL", "Total: R$250.", [("amount", "R$250")]),
+    ("SEK", "Totalt 250 kr.", [("amount", "250 kr")]),
+    # "KR" in capitals is Korea ("Seoul, KR"), not crowns; "order 1042 $199": the sign is the amount's after it.
+    ("USD", "Ships to Seoul, KR 199.", []),
+    ("USD", "Order 1042 $199.", [("id", "1042")]),
+])
+def test_currency_marks_in_answers(currency: str, answer: str, claimed: list[tuple[str, str]]) -> None:
+    assert texts(check(answer, currency_facts(currency))) == claimed
+
+
+def test_thousands_apart_by_spaces_before_a_mark() -> None:
+    assert check("Totalt 1 299 kr.", currency_facts("SEK", "1299")) == []
+    assert check("Total : 1 299,00 €.", currency_facts("EUR", "1299")) == []
+    assert texts(check("Totalt 1 399 kr.", currency_facts("SEK", "1299"))) == [("amount", "1 399 kr")]
