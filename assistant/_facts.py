@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tools._transforms import currency_labels, currency_meanings
 from tools.carriers import canonical_carrier, carrier_aliases
 
 # Full-width ASCII (１０４２, ＃, ：) to ASCII, one character for one so spans stay valid.
@@ -28,22 +29,77 @@ _ID_JUNK = re.compile(rf"[#\s{_DASHES}\u2014_]+")
 _ID_KEYS = frozenset({"id", "external_ref_id", "tracking_number", "sku", "postal_code"})
 _LETTER_PREFIX = re.compile(r"[A-Z]+(\d+)")
 
-_CODES = (
-    "USD|CAD|AUD|NZD|HKD|SGD|TWD|MXN|EUR|GBP|CNY|RMB|JPY|KRW|INR|CHF|SEK|NOK|DKK|PLN|BRL|MOP|MYR|THB|PHP|IDR|VND|AED"
-)
+# Currency marks in answers. The labels are the mapping's, from its one table (`tools._transforms`): a label the
+# mapping reads as a currency is read here as that currency, a shared sign ("$", "¥", "kr") as any of its currencies.
+# Replies also write words no currency field holds, and ISO codes.
+_REPLY_WORDS: dict[str, frozenset[str]] = {
+    "MX$": frozenset({"MXN"}), "美元": frozenset({"USD"}), "欧元": frozenset({"EUR"}), "英镑": frozenset({"GBP"}),
+    "日元": frozenset({"JPY"}), "円": frozenset({"JPY"}), "港元": frozenset({"HKD"}), "港币": frozenset({"HKD"}),
+    "块钱": frozenset({"CNY"}), "YUAN": frozenset({"CNY"}),
+    "DOLLAR": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD"}),
+    "DOLLARS": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD"}),
+    # A currency field's "元" is the yuan, but in a sentence it is also the unit of the Hong Kong, Taiwan and Macau
+    # dollars ("港币199元", "總計199元" for NT$199).
+    "元": frozenset({"HKD", "TWD", "MOP"}),
+}
+_LABELS = currency_labels()
+_CURRENCY_MARKS: dict[str, frozenset[str]] = {
+    mark: frozenset(currency_meanings(mark) if mark in _LABELS else ()) | _REPLY_WORDS.get(mark, frozenset())
+    for mark in _LABELS | _REPLY_WORDS.keys()
+}
+"""Each mark (upper-cased) and the ISO 4217 codes it can mean."""
+_ISO_CODES = frozenset((
+    "USD CAD AUD NZD HKD SGD TWD MXN EUR GBP CNY JPY KRW INR CHF SEK NOK DKK PLN BRL MOP MYR THB PHP IDR VND AED"
+).split()).union(*_CURRENCY_MARKS.values())
+"""The codes read in answers (in capitals): common ones and those the marks mean. Not all of ISO 4217, where "ALL"
+and "TOP" are codes too."""
+# "KR" in capitals is Korea's country code ("Seoul, KR 04524"), as `tools._suggest_shapes` reads it; crowns are "kr".
+_NOT_IN_CAPITALS = frozenset({"KR"})
 
+
+def _mark_pattern(marks: Iterable[str]) -> str:
+    """Marks as one alternation, longest first; letters in any case ("rmb", "Euros") except `_NOT_IN_CAPITALS`."""
+    parts = [
+        f"(?-i:{mark.lower()}|{mark.capitalize()})" if mark in _NOT_IN_CAPITALS else re.escape(mark)
+        for mark in sorted(marks, key=lambda m: (-len(m), m))
+    ]
+    return "|".join(parts)
+
+
+def _prefixed(mark: str) -> bool:
+    """Whether a mark is written before the amount as well as after: signs ("$199", "199 €"), codes and short labels
+    ("RMB 199", "kr 199"), 人民币 and 港币; words and units only follow it ("199 euros", "199元")."""
+    return not mark.isalnum() or (mark.isascii() and len(mark) <= 3) or mark.endswith("币")
+
+
+_CODES = "|".join(sorted(_ISO_CODES))
 _NUM = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+|,\d{1,2}(?!\d))?"
-_PRE = rf"US\$|C\$|CA\$|A\$|AU\$|NZ\$|HK\$|NT\$|S\$|MX\$|(?-i:{_CODES})|[$€£¥￥₩₹]|人民币|港币"
-_SUF = rf"(?-i:{_CODES})|美元|欧元|英镑|日元|港元|港币|块钱|元|円|€|dollars?|euros?|yuan"
+# "1 299 kr", "1 299,00 €": thousands apart by spaces, as Nordic and French amounts are written before their mark.
+# Read from the run's first group only, and possessively, so a long run of groups is read once.
+_SPACED = r"(?<!\d[ \u00a0\u202f])\d{1,3}(?:[ \u00a0\u202f]\d{3})++(?:[.,]\d{1,2})?(?!\d)"
+_PRE = rf"(?-i:{_CODES})|{_mark_pattern(m for m in _CURRENCY_MARKS if _prefixed(m))}"
+# A sign followed by a number is that number's ("order 1042 $59.99"), not the one before.
+_SUF = (rf"(?:{_mark_pattern(m for m in _CURRENCY_MARKS if not m.isalnum())})(?!\s?\d)"
+        rf"|{_mark_pattern(m for m in _CURRENCY_MARKS if m.isalnum())}|(?-i:{_CODES})")
+_STARTS = "".join(sorted({re.escape(c) for m in _CURRENCY_MARKS if _prefixed(m) for c in (m[0], m[0].lower())}))
 _UNITS = r"kg|g|lbs?|oz|km|mi|miles?|cm|mm|m|in|inch(?:es)?|ft|l|ml|公斤|千克|克|斤|公里|米|厘米|小时|天"
 _AMOUNT = re.compile(
-    rf"(?<![A-Za-z0-9])(?=(?-i:[\dA-Z$€£¥￥₩₹人港]))(?:(?P<pre>{_PRE})\s?(?P<n1>{_NUM})"
-    rf"|(?<![A-Za-z0-9.,])(?P<n2>{_NUM})\s?(?P<suf>{_SUF})(?![A-Za-z])"
+    rf"(?<![A-Za-z0-9])(?=(?-i:[\dA-Z{_STARTS}]))(?:(?P<pre>{_PRE})\s?(?P<n1>{_NUM})"
+    rf"|(?<![A-Za-z0-9.,])(?P<n2>{_SPACED}|{_NUM})\s?(?P<suf>{_SUF})(?![A-Za-z])"
     # An unmarked number with exactly two decimals ("1299.99") is money in an order chat.
     rf"|(?<![A-Za-z0-9_.,/:])(?P<n3>\d{{1,3}}(?:,\d{{3}})+\.\d{{2}}|\d+\.\d{{2}})(?![\d.%])(?!\s*(?:{_UNITS})(?![a-z])))",
     re.IGNORECASE,
 )
+
+
+def _currencies(marker: str) -> frozenset[str]:
+    """The codes a currency mark in an answer can mean: a mark's, or the code itself."""
+    key = marker.upper()
+    return _CURRENCY_MARKS.get(key) or (frozenset({key}) if key in _ISO_CODES else frozenset())
+
+
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_SPACES = re.compile(r"[ \u00a0\u202f]")
 
 # Marketplace names and a generic word that are also carrier aliases: not claims about a carrier.
 _NOT_CARRIER_CLAIMS = frozenset({"amazon", "jd", "京东", "邮政"})
@@ -106,7 +162,7 @@ def _carrier_key(name: str) -> str:
 
 
 def _decimal(number: str) -> Decimal | None:
-    text = number.replace("，", ",")
+    text = _SPACES.sub("", number.replace("，", ","))
     text = text.replace(",", "") if _THOUSANDS.fullmatch(text) else text.replace(",", ".")
     try:
         return Decimal(text)

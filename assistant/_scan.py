@@ -5,6 +5,7 @@ around a match (a question, a condition, a negation, what someone may do).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -112,6 +113,57 @@ def _part(text: str, start: int, end: int) -> tuple[int, int]:
             j = match.start()
             break
     return i, j
+
+
+_CLAUSE_ENDS = re.compile(rf"[{re.escape(_CLAUSE_END)}]")
+_SENTENCE_ENDS = re.compile(r"[.!?。！？\n]")
+
+
+class _Parts:
+    """Clauses, parts and sentences of one text found by bisection, and the first match of a pattern in a part
+    looked for once: a check that reads many matches ("until … until …") reads the text once, not once a match."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = [m.start() for m in _CLAUSE_ENDS.finditer(text)]
+        self.sentence_ends = [m.start() for m in _SENTENCE_ENDS.finditer(text)]
+        self.breaks = [m.span() for m in _PART_BREAK.finditer(text)]
+        self.break_starts = [b[0] for b in self.breaks]
+        self.break_ends = [b[1] for b in self.breaks]
+        self._first: dict[tuple[re.Pattern[str], int, int], re.Match[str] | None] = {}
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        """As `_clause_bounds`."""
+        k = bisect_left(self.ends, start)
+        m = bisect_left(self.ends, end)
+        return (self.ends[k - 1] + 1 if k else 0), (self.ends[m] if m < len(self.ends) else len(self.text))
+
+    def part(self, start: int, end: int) -> tuple[int, int]:
+        """As `_part`."""
+        i, j = self.clause(start, end)
+        k = bisect_right(self.break_ends, start) - 1
+        if k >= 0 and self.breaks[k][0] >= i:
+            i = self.breaks[k][1]
+        m = bisect_left(self.break_starts, end)
+        if m < len(self.breaks) and self.breaks[m][1] <= j:
+            j = self.breaks[m][0]
+        return i, j
+
+    def sentence_start(self, index: int) -> int:
+        k = bisect_left(self.sentence_ends, index)
+        return self.sentence_ends[k - 1] + 1 if k else 0
+
+    def first(self, pattern: re.Pattern[str], i: int, j: int) -> re.Match[str] | None:
+        """The first match of `pattern` in text[i:j]."""
+        key = (pattern, i, j)
+        if key not in self._first:
+            self._first[key] = pattern.search(self.text, i, j)
+        return self._first[key]
+
+    def before(self, pattern: re.Pattern[str], i: int, j: int, index: int) -> bool:
+        """Whether `pattern` matches in the part text[i:j] before `index`."""
+        match = self.first(pattern, i, j)
+        return match is not None and match.end() <= index
 
 
 def _not_about_the_package(text: str, start: int, end: int) -> bool:

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import re
 
-from assistant._facts import _AMOUNT, _CARRIER, _CODES, _DASHES, Facts, _carrier_key, _decimal, _norm_id, _words
+from assistant._facts import (
+    _AMOUNT,
+    _CARRIER,
+    _DASHES,
+    Facts,
+    _carrier_key,
+    _currencies,
+    _decimal,
+    _norm_id,
+    _words,
+)
 from assistant._scan import _Scan
 
 _DASH = re.compile(rf"[{_DASHES}]")
@@ -20,22 +30,6 @@ _URL_TRAIL = ".,;:!?*_~'\""
 _EMAIL = re.compile(r"(?<![\w.+\-*])[\w.+\-*]+@[\w\-]+(?:\.[\w\-]+)+")
 
 _PERCENT = re.compile(r"(?=[\d百])(?<![\d.])\d+(?:\.\d+)?\s*(?:%|percent)|百分之\d+(?:\.\d+)?", re.IGNORECASE)
-
-_CURRENCY_SETS: dict[str, frozenset[str]] = {
-    "$": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN"}),
-    "US$": frozenset({"USD"}), "C$": frozenset({"CAD"}), "CA$": frozenset({"CAD"}), "A$": frozenset({"AUD"}),
-    "AU$": frozenset({"AUD"}), "NZ$": frozenset({"NZD"}), "HK$": frozenset({"HKD"}), "NT$": frozenset({"TWD"}),
-    "S$": frozenset({"SGD"}), "MX$": frozenset({"MXN"}), "€": frozenset({"EUR"}), "£": frozenset({"GBP"}),
-    "¥": frozenset({"CNY", "JPY"}), "￥": frozenset({"CNY", "JPY"}), "₩": frozenset({"KRW"}),
-    "₹": frozenset({"INR"}), "RMB": frozenset({"CNY"}), "人民币": frozenset({"CNY"}),
-    "元": frozenset({"CNY", "HKD", "TWD", "MOP"}), "块钱": frozenset({"CNY"}), "美元": frozenset({"USD"}),
-    "欧元": frozenset({"EUR"}), "英镑": frozenset({"GBP"}), "日元": frozenset({"JPY"}), "円": frozenset({"JPY"}),
-    "港元": frozenset({"HKD"}), "港币": frozenset({"HKD"}), "YUAN": frozenset({"CNY"}),
-    "EURO": frozenset({"EUR"}), "EUROS": frozenset({"EUR"}),
-    "DOLLAR": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD"}),
-}
-_CURRENCY_SETS["DOLLARS"] = _CURRENCY_SETS["DOLLAR"]
-_CODE = re.compile(_CODES)
 
 
 def _check_urls(scan: _Scan, facts: Facts) -> None:
@@ -65,11 +59,6 @@ def _check_amounts(scan: _Scan, facts: Facts) -> None:
         ):
             scan.claim("amount", *match.span())
     scan.blank(spans)
-
-
-def _currencies(marker: str) -> frozenset[str]:
-    key = marker.upper()
-    return _CURRENCY_SETS.get(key) or (frozenset({key}) if _CODE.fullmatch(key) else frozenset())
 
 
 def _check_carriers(scan: _Scan, facts: Facts) -> None:

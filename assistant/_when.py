@@ -8,7 +8,18 @@ import re
 from datetime import date, timedelta
 
 from assistant._facts import Facts
-from assistant._scan import _CONDITION, _clause, _hedged, _not_about_the_package, _part, _Scan, _sentence_at
+from assistant._scan import (
+    _CONDITION,
+    _NEGATED,
+    _SOMEONES_ACTION,
+    _clause,
+    _hedged,
+    _not_about_the_package,
+    _part,
+    _Parts,
+    _Scan,
+    _sentence_at,
+)
 from assistant._spans import day_of_month, find_spans
 
 _MONTHS = {
@@ -117,6 +128,159 @@ _PAST_DUE = re.compile(
     r"|(?<![a-z])(?:should|would|could|must)(?:\s+have|['’]ve)\s+(?:been\s+)?(?:arrived|delivered|come)(?![a-z])",
     re.IGNORECASE,
 )
+
+
+# "It won't arrive until Friday", "not before Nov 30", "no earlier than tomorrow": a negation with the day it will come.
+_UNTIL_EN = re.compile(
+    r"(?<![a-z])(?P<cue>until|till|(?<=['’])til|before|(?P<than>(?:no|not)\s+(?:earlier|sooner)\s+than))\s+",
+    re.IGNORECASE,
+)
+# "要到明天才能送达", "周五之前不会到", "下周一才到": the day before 才 or 之前.
+_UNTIL_ZH = re.compile(
+    r"(?P<when>(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号號]?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|(?:下下?|本|这|這)?(?:个|個)?(?:周|星期|礼拜|禮拜)[一二三四五六日天]|后天|明天|今天|今晚|明日|今日|(?<![\d月])\d{1,2}\s*[号號])"
+    r"\s*(?:(?:上午|下午|晚上|早上|中午|傍晚|凌晨|左右)\s*)?(?:\d{1,2}\s*[点點时時](?:\s*\d{1,2}\s*分)?\s*)?"
+    r"(?P<cue>才|之前|以前|前)"
+)
+_WHEN_EN = re.compile(
+    rf"(?:(?:this|next|the\s+coming)\s+)?{_WD_EN}|the\s+\d{{1,2}}(?:st|nd|rd|th)(?![a-z])", re.IGNORECASE
+)
+# Arriving, said of the package or of the shopper getting it: "you won't get it until Friday", "不会送达".
+_ARRIVING = re.compile(
+    r"arriv|deliver|(?<![a-z])(?:be\s+here|show\s+up|(?:get|receive)\s+(?:it|them|the\s+(?:package|parcel|order)"
+    r"|your\s+(?:package|parcel|order)))(?![a-z])|送达|送到|到达|到货|签收|派送|收到|寄到|到(?!现在|目前|此|这|那|今|期)|"
+    + _ARRIVAL,
+    re.IGNORECASE,
+)
+# "It's not expected until Friday" is its arrival, "we don't expect to ship it until Monday" is not.
+_EXPECTED = re.compile(r"expect|estimat|(?<![a-z])(?:eta|due)(?![a-z])|预计", re.IGNORECASE)
+_OTHER_EVENT = re.compile(
+    r"(?<![a-z])(?:ship(?:s|ped|ping)?|dispatch\w*|process\w*|pa(?:y|id|yment)|refund\w*|return\w*|restock\w*"
+    r"|update\w*|scan\w*|charg\w*|cancel\w*|pick\w*)(?![a-z])|发货|发出|寄出|退款|退货|付款|更新|揽收",
+    re.IGNORECASE,
+)
+# A condition, a promise not made or the shopper's own words: "if it hasn't arrived by Friday", "I can't promise it
+# before Friday", "you mentioned it won't arrive until Monday".
+_NOT_STATED = re.compile(
+    r"(?<![a-z])(?:if|unless|when|whenever|once|in\s+case|whether|as\s+soon\s+as|promise|guarantee|sure|certain"
+    r"|say|know|tell|confirm|predict|understand|according\s+to\s+you|(?:you|customer|shopper)\s+(?:said|say|says"
+    r"|mentioned|mention|reported|report|told|wrote|noted|think|believe))(?![a-z])"
+    r"|如果|如有|若|一旦|的话|假如|万一|要是|是否|能否|保证|确定|承诺|确认|您说|你说|您提到|你提到|您反馈|您表示",
+    re.IGNORECASE,
+)
+# "It wasn't delivered before Friday" does not say when it was.
+_PAST_NEGATION = re.compile(r"(?<![a-z])(?:was|were|did|had)(?:n['’]t|\s+not)(?![a-z])", re.IGNORECASE)
+# What we or the shopper may do ("we can't ship until Monday", "you can't return it until it's delivered"): policy.
+_OURS = re.compile(r"(?<![a-z])(?:we|you|i|our)(?![a-z])|我们|您|你|我", re.IGNORECASE)
+_ENDS = ".!?。！？\n"
+
+
+def _check_until(scan: _Scan, facts: Facts) -> None:
+    """The day a negation says the package comes ("it won't arrive until Friday", "not before Nov 30", "要到明天才能
+    送达", "周五之前不会到") is its delivery: an estimate or a delivery in the results on that day. The same words
+    about what we or the shopper may do ("we can't ship until Monday") are policy, no date of the package."""
+    text = scan.text
+    lowered = text.casefold()
+    english = any(cue in lowered for cue in ("til", "before", "than"))
+    if facts.today is None or not (english or "才" in text or "前" in text):
+        return
+    parts = _Parts(text)
+    # The day's span, the part of the clause it is in, whether that part is about its arrival (None: read it) and
+    # whether it looks back ("it wasn't delivered until Monday").
+    found: list[tuple[int, int, int, int, bool | None, bool]] = []
+    for match in _UNTIL_EN.finditer(text) if english else ():
+        end = _day_after(text, match.end())
+        if end is None:
+            continue
+        i, j = parts.part(match.start(), end)
+        if not (match.group("than") or parts.before(_NEGATED, i, j, match.start())):
+            continue
+        back = parts.before(_PAST_NEGATION, i, j, match.start())
+        if back and match.group("cue").casefold() == "before":
+            continue
+        found.append((match.end(), end, i, j, None, back))
+    for match in _UNTIL_ZH.finditer(text) if "才" in text or "前" in text else ():
+        i, j = parts.part(match.start(), match.end())
+        after = text[match.end():min(j, match.end() + 20)]  # "之前您都不会收到": the verb comes soon
+        if match.group("cue") == "才":  # "才能送达", "才可以为您送到"
+            arriving = _ARRIVING.match(after.lstrip("要会能可以将有望为您你给")) is not None
+        elif parts.first(_NEGATED, i, j) is not None:
+            arriving = _ARRIVING.search(after) is not None
+        else:
+            continue  # "周五之前送达" is "by Friday"
+        arrival = arriving and not _OTHER_EVENT.search(after)
+        found.append((*match.span("when"), i, j, arrival, parts.first(_ZH_PAST, i, j) is not None))
+    spans: list[tuple[int, int]] = []
+    about: dict[tuple[int, int], bool] = {}  # whether each part is about the arrival
+    delivered: dict[tuple[str, bool], bool] = {}  # whether each day written is a delivery day
+    for start, end, i, j, about_arrival, back in sorted(found):
+        if spans and start < spans[-1][1]:
+            continue  # read already
+        clause_end = parts.clause(start, end)[1]
+        if text[clause_end:clause_end + 1] in ("?", "？") or parts.first(_NOT_STATED, i, j):
+            continue  # "Won't it arrive until Monday?", "if it hasn't arrived by Friday"
+        if parts.first(_SOMEONES_ACTION, i, j):
+            spans.append((start, end))  # "you can't contact FedEx about the delivery until Monday"
+            continue
+        if about_arrival is None:
+            if (i, j) not in about:
+                about[i, j] = _about_arrival(text, parts, i, j)
+            about_arrival = about[i, j]
+        if not about_arrival:
+            if parts.before(_OURS, i, j, start):
+                spans.append((start, end))  # "we can't ship until Monday": store policy
+            continue
+        spans.append((start, end))
+        when = (text[start:end], back)
+        if when not in delivered:
+            delivered[when] = _on_a_delivery_day(*when, facts.today, facts.delivery_dates)
+        if not delivered[when]:
+            scan.claim("date", start, end)
+    scan.days.extend(spans)
+    scan.blank(spans)
+
+
+def _day_after(text: str, pos: int) -> int | None:
+    """Where the day written at text[pos:] ends ("Friday, Nov 27", "tomorrow", "next Friday", "the 30th")."""
+    for pattern in (_DATE, _RELATIVE_DAY, _WHEN_EN):
+        match = pattern.match(text, pos)
+        if match is not None:
+            return match.end()
+    return None
+
+
+def _about_arrival(text: str, parts: _Parts, i: int, j: int) -> bool:
+    """Whether the part text[i:j] is about the package arriving. A part without a verb ("not until Friday", "and
+    won't until Friday") is about what its sentence, or the one before, says ("Will it arrive today? Not until
+    Friday."), in the last 200 characters."""
+    said = text[i:j]
+    if not (_ARRIVING.search(said) or _EXPECTED.search(said) or _OTHER_EVENT.search(said)):
+        start = parts.sentence_start(i)
+        if not text[start:i].strip(" \t*_-–—,，"):
+            previous = start - 1
+            while previous > 0 and text[previous - 1] in _ENDS + " \t":
+                previous -= 1
+            start = parts.sentence_start(max(previous, 0))
+        said = text[max(start, i - 200):j]
+    return bool(_ARRIVING.search(said) or _EXPECTED.search(said)) and not _OTHER_EVENT.search(said)
+
+
+def _on_a_delivery_day(when: str, back: bool, today: date, days: frozenset[date]) -> bool:
+    """Whether `when` ("tomorrow", "Friday", "Nov 30", "the 30th", "下周一", "30号") is one of the delivery `days`:
+    a weekday alone one of the next two weeks, or of the last two when it looks `back`."""
+    word = re.sub(r"\s+", " ", when.casefold())
+    if word in _RELATIVE_OFFSET:
+        return today + timedelta(days=_RELATIVE_OFFSET[word]) in days
+    if (match := _DATE.fullmatch(when)) is not None and (parsed := _parse_date(match)) is not None:
+        return _stated(parsed, days)
+    if spans := find_spans(when, today):  # "下周一", "本周五"
+        return any(spans[0].first <= d <= spans[0].last for d in days)
+    if (weekday := _WEEKDAY.search(when)) is not None:
+        return any(d.weekday() == _weekday(weekday.group()) and 0 <= (today - d if back else d - today).days < 14
+                   for d in days)
+    if (number := re.search(r"\d{1,2}", when)) is not None:  # "the 30th", "30号"
+        return day_of_month(today, int(number.group()), past=back) in days
+    return True
 
 
 def _check_relative_days(scan: _Scan, facts: Facts) -> None:

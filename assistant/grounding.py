@@ -11,6 +11,12 @@ Choices that are not obvious:
   against the very date they are written with.
 - Order numbers may be written without '#', dashes, spaces or their letter prefix ("ORD-12345" as "12345");
   tracking numbers must be complete and exact.
+- Currency marks are read through the mapping's one table of labels (`tools._transforms`): a label it reads as a
+  currency ("€", "US$", "HK$", "RMB", "人民币", "R$", "kr") is read as that currency, a shared sign ("$", "¥",
+  "kr") as any of its currencies, and an amount whose mark means none of the results' currencies is a claim even
+  when the number is right ("$199" for a CNY order). Replies also write words no currency field holds (美元, 港币,
+  "dollars", "yuan") and ISO codes; in a sentence 元 is also the unit of the Hong Kong, Taiwan and Macau dollars.
+  "KR" in capitals is Korea, not crowns; "1 299 kr" is one amount.
 - Marketplace names that double as carrier aliases ("Amazon", "JD"/"京东") and the generic word 邮政 are not read
   as carrier claims; "Amazon Logistics", "京东物流" and "中国邮政" are.
 - A weekday on its own ("arrives Monday") must be the weekday of some fact date; "Monday to Friday" is not a claim.
@@ -19,7 +25,17 @@ Choices that are not obvious:
   tomorrow" needs a result dated tomorrow. Elsewhere, and in "as of today", they claim nothing; nor do they (or
   "in 2 days", "arrives Monday") when negated ("it won't arrive today", "FedEx doesn't deliver on Sunday"), in a
   question, or about what the shopper or we may do ("you can contact FedEx today"). A negated date is not checked
-  against the results, so "it wasn't delivered today" passes even for a parcel delivered today.
+  against the results, so "it wasn't delivered today" passes even for a parcel delivered today; the day after
+  "until" or "before" is (below).
+- The day a negation says the package arrives ("it won't arrive until Friday", "not before Nov 30", "not until
+  tomorrow", "要到明天才能送达", "周五之前不会到", "您周五才能收到") must be a delivery date of the results, an
+  estimate or a delivery (a weekday alone: one of the next two weeks, or of the last two in "it wasn't delivered
+  until Monday"); "won't arrive before Monday" is read as arriving Monday, not as any day from Monday on. A
+  verbless "not until Friday" is about what its sentence, or the one before, says. The same words about shipping
+  or about what we or the shopper may do ("we can't ship until Monday", "you can't return it until it's
+  delivered", "我们周一才能发货") are policy and no date; conditions, questions, promises not made ("I can't
+  promise it before Friday") and the shopper's words neither. "Until next week" and other spans after a negation
+  are not checked.
 - Today and the days either side are facts ("As of today, Nov 25"), but a date (or weekday) in a clause about
   delivery ("Expected delivery: Nov 26", "预计11月26日送达") must be a date the results give. A day of the month
   alone ("arrives on the 27th") is the coming one, or the last one in the past tense.
@@ -56,7 +72,7 @@ from assistant._facts import Facts
 from assistant._scan import Claim, ClaimKind, _Scan
 from assistant._status_claims import _check_statuses
 from assistant._values import _PERCENT, _check_amounts, _check_carriers, _check_ids, _check_urls
-from assistant._when import _check_dates, _check_relative_days, _check_spans, _check_weekdays
+from assistant._when import _check_dates, _check_relative_days, _check_spans, _check_until, _check_weekdays
 
 __all__ = ["Claim", "ClaimKind", "Facts", "check", "correction_message"]
 
@@ -70,6 +86,7 @@ def check(answer: str, facts: Facts, *, language: str | None = None) -> list[Cla
     del language
     scan = _Scan(answer)
     _check_urls(scan, facts)
+    _check_until(scan, facts)
     _check_relative_days(scan, facts)
     _check_spans(scan, facts)
     _check_statuses(scan, facts)

@@ -814,3 +814,135 @@ def test_a_negated_status_about_no_order_looked_up_is_not_checked(results: list[
     for answer in ("It hasn't shipped yet.", "It hasn't been delivered.", "It wasn't cancelled.",
                    "It hasn't been refunded.", "还没发货。"):
         assert status_claims(facts, answer) == [], answer
+
+
+# -- Negated delivery days: "it won't arrive until Friday" says when it arrives -----------------------------------
+
+
+@pytest.mark.parametrize(("key", "answer", "claimed"), [
+    # #1136 is estimated for Thursday Nov 26 (its results have a Friday and a Monday, not as deliveries); #1155 for
+    # Friday Nov 27; #1167 for tomorrow, Nov 26; "eta Nov 30" for Monday Nov 30; #1048 has no estimate.
+    ("#1136", "It won't arrive until Friday.", ["Friday"]),
+    ("#1155", "It won't arrive until Friday.", []),
+    ("#1048", "It won't arrive until Friday.", ["Friday"]),
+    ("#1155", "It won't arrive until tomorrow.", ["tomorrow"]),
+    ("#1167", "It won't arrive until tomorrow.", []),
+    ("#1136", "It won't be delivered before Monday.", ["Monday"]),
+    ("eta Nov 30", "It won't be delivered before Monday.", []),
+    ("#1155", "It won't be delivered before Nov 30.", ["Nov 30"]),
+    ("eta Nov 30", "It won't be delivered before Nov 30.", []),
+    ("#1155", "It won't arrive until Friday, Nov 27.", []),
+    ("#1048", "It won't be delivered before Nov 16.", ["Nov 16"]),  # its last scan, not a delivery
+    ("#1136", "It's not expected until Friday.", ["Friday"]),
+    ("#1136", "You won't get it until Friday.", ["Friday"]),
+    ("#1136", "It won't be here until Friday.", ["Friday"]),
+    ("#1136", "It won't arrive today, and not until Friday.", ["Friday"]),
+    ("#1155", "It won't arrive today, and not until Friday.", []),
+    ("#1136", "Will it arrive today? Not until Friday.", ["Friday"]),
+    ("#1155", "Will it arrive today? Not until Friday.", []),
+    ("#1155", "It won't arrive until the 30th.", ["the 30th"]),
+    ("eta Nov 30", "It won't arrive until the 30th.", []),
+    ("delivered Nov 24", "It wasn't delivered until Monday.", ["Monday"]),
+    ("delivered Nov 24", "It wasn't delivered until Tuesday.", []),
+    # #1100: one package delivered Thursday Nov 19, one estimated for Sunday Nov 29. A coming Thursday is not Nov 19.
+    ("#1100", "The second package won't arrive until Thursday.", ["Thursday"]),
+    ("#1100", "The second package won't arrive until Sunday.", []),
+    ("#1100", "The first package wasn't delivered until Thursday.", []),
+    ("#1136", "周五之前不会到。", ["周五"]),
+    ("#1155", "周五之前不会到。", []),
+    ("#1136", "不会在周五之前送达。", ["周五"]),
+    ("#1155", "明天之前不会送达。", ["明天"]),
+    ("#1167", "明天之前不会送达。", []),
+    ("#1136", "要等到周五才能送达。", ["周五"]),
+    ("#1155", "要等到周五才能送达。", []),
+    ("#1136", "您周五才能收到。", ["周五"]),
+    ("#1155", "您周五才能收到。", []),
+    ("#1155", "30号才能到。", ["30号"]),
+    ("eta Nov 30", "30号才能到。", []),
+    ("#1155", "要到明天才能送达。", ["明天"]),
+    ("#1167", "要到明天才能送达。", []),
+])
+def test_the_day_a_negation_says_it_arrives_is_a_delivery_date(key: str, answer: str, claimed: list[str]) -> None:
+    assert [c.text for c in check(answer, facts_of(key)) if c.kind == "date"] == claimed
+
+
+@pytest.mark.parametrize(("key", "answer"), [
+    # No day of arrival: today only, shipping or what we or the shopper may do, a condition, a question, a promise
+    # not made, the shopper's own words. #1136 (estimated Thursday) and #1155 (Friday) have no Monday in them.
+    ("#1126", "It won't arrive today."),
+    ("#1136", "It won't arrive today; the estimated delivery is Thursday, Nov 26."),
+    ("#1155", "We can't ship until Monday."),
+    ("#1155", "You can't return it until it's delivered."),
+    ("#1155", "You can't contact FedEx about the delivery until Monday."),
+    ("#1136", "If it hasn't arrived by Friday, contact us."),
+    ("#1136", "If it's not delivered before Friday, contact us."),
+    ("#1136", "Won't it arrive until Friday?"),
+    ("#1136", "I can't promise it will arrive before Friday."),
+    ("#1136", "You mentioned it won't arrive until Friday, but UPS expects it Thursday."),
+    ("#1136", "It won't be delivered before 5 PM."),
+    ("#1136", "It can't be delivered until the customs fee is paid."),
+    ("#1155", "我们周一才能发货。"),
+    ("#1136", "如果周五之前还没到，请联系我们。"),
+    ("#1136", "周五之前没到的话，请联系我们。"),
+    ("#1136", "周五之前能到吗？"),
+    ("#1136", "签收之前不能退货。"),
+])
+def test_a_negation_without_a_day_of_arrival_is_no_date(key: str, answer: str) -> None:
+    assert [c.text for c in check(answer, facts_of(key)) if c.kind == "date"] == []
+
+
+# -- Currency marks: read as the mapping reads them (tools._transforms) ------------------------------------------
+
+
+def currency_facts(currency: str, total: str = "199") -> Facts:
+    order = Order.model_validate({"id": "A-7", "total": total, "currency": currency})
+    return Facts.from_results([{"result": "found", "orders": [order_view(order, Disclosure.FULL)]}], tz=LA, today=TODAY)
+
+
+def test_every_currency_label_the_mapping_reads_is_read_as_its_currencies() -> None:
+    from tools._transforms import currency_labels, currency_meanings
+
+    for label in sorted(currency_labels()):
+        written = label.lower() if label.isalpha() else label  # "kr", "rmb", "euros": as replies write them
+        for currency in currency_meanings(label):
+            assert check(f"The total is 199 {written}.", currency_facts(currency)) == [], (label, currency)
+        other = next(c for c in ("GBP", "USD") if c not in currency_meanings(label))
+        assert texts(check(f"The total is 199 {written}.", currency_facts(other))) == [
+            ("amount", f"199 {written}")], label
+
+
+@pytest.mark.parametrize(("currency", "answer", "claimed"), [
+    ("CNY", "合计¥199。", []),
+    ("CNY", "合计199元。", []),
+    ("CNY", "Total: RMB 199.", []),
+    ("CNY", "合计人民币199元。", []),
+    ("HKD", "Total: HK$199.", []),
+    ("HKD", "合计港币199元。", []),
+    ("HKD", "合计199元。", []),  # 元 is also the unit of the Hong Kong dollar in a sentence
+    ("CLP", "Total: $199.", []),  # "$" is the peso too, as the mapping reads it
+    ("SEK", "Totalt 1 299 kr.", [("amount", "1 299 kr")]),  # the amount is 199
+    ("SEK", "Totalt 199 kr.", []),
+    ("BRL", "Total: R$199.", []),
+    # The right number in the wrong currency is a claim, as before; a shared sign needs one of its currencies.
+    ("CNY", "Total: $199.", [("amount", "$199")]),
+    ("CNY", "Total: HK$199.", [("amount", "HK$199")]),
+    ("HKD", "合计¥199。", [("amount", "¥199")]),
+    ("HKD", "Total: RMB 199.", [("amount", "RMB 199")]),
+    ("USD", "合计199元。", [("amount", "199元")]),
+    ("CNY", "Total: R$199.", [("amount", "R$199")]),  # labels the guard did not read passed unchecked
+    ("CNY", "Total: USD$199.", [("amount", "USD$199")]),
+    ("USD", "Total: 199 kr.", [("amount", "199 kr")]),
+    ("BRL", "Total: R$250.", [("amount", "R$250")]),
+    ("SEK", "Totalt 250 kr.", [("amount", "250 kr")]),
+    # "KR" in capitals is Korea ("Seoul, KR"), not crowns; "order 1042 $199": the sign is the amount's after it.
+    ("USD", "Ships to Seoul, KR 199.", []),
+    ("USD", "Order 1042 $199.", [("id", "1042")]),
+])
+def test_currency_marks_in_answers(currency: str, answer: str, claimed: list[tuple[str, str]]) -> None:
+    assert texts(check(answer, currency_facts(currency))) == claimed
+
+
+def test_thousands_apart_by_spaces_before_a_mark() -> None:
+    assert check("Totalt 1 299 kr.", currency_facts("SEK", "1299")) == []
+    assert check("Total : 1 299,00 €.", currency_facts("EUR", "1299")) == []
+    assert texts(check("Totalt 1 399 kr.", currency_facts("SEK", "1299"))) == [("amount", "1 399 kr")]

@@ -77,6 +77,11 @@ def currency_meanings(label: str) -> tuple[str, ...]:
     return _CURRENCY_LABELS.get(text, (text,))
 
 
+def currency_labels() -> frozenset[str]:
+    """Every label of the table above, upper-cased: the grounding guard reads the same marks in answers."""
+    return frozenset(_CURRENCY_LABELS)
+
+
 def is_currency_label(text: str) -> bool:
     """Whether `text` is a currency's sign or name from the table above rather than a code."""
     return text.strip().upper() in _CURRENCY_LABELS
