@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant._facts import Facts
-from assistant._scan import _CONDITION, _clause, _Scan
+from assistant._scan import _CONDITION, _Parts, _Scan
 
 _TIME = re.compile(
     r"(?<![\d:])(?=[\d上下晚早中凌傍])(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?(?![a-z]))?(?![\d:])"
@@ -49,6 +49,7 @@ def _check_times(scan: _Scan, facts: Facts) -> None:
         return
     scan.blank([m.span() for m in matches])  # "时" in "7时29分" is no condition
     text, source = scan.text, scan.source
+    parts = _Parts(text)  # each clause read once, however many times it holds
     for match in matches:
         start, end = match.span()
         if _RANGE_AFTER.match(source, end) or _RANGE_BEFORE.search(source, max(0, start - 10), start):
@@ -58,10 +59,10 @@ def _check_times(scan: _Scan, facts: Facts) -> None:
             or (s >= end and s - end <= 16 and _DATE_TIME_GAP.fullmatch(source, end, s))
             for s, e in scan.days
         )
-        clause, question = _clause(text, start, end)
-        if question or _CONDITION.search(clause):
+        i, j = parts.clause(start, end)
+        if text[j:j + 1] in ("?", "？") or parts.first(_CONDITION, i, j):
             continue
-        if not dated and (not _EVENT_WORDS.search(clause) or _IN_GENERAL.search(clause)
+        if not dated and (not parts.first(_EVENT_WORDS, i, j) or parts.first(_IN_GENERAL, i, j)
                           or _DEADLINE_BEFORE.search(source, max(0, start - 10), start)
                           or _DEADLINE_AFTER.match(source, end)):
             continue

@@ -283,6 +283,21 @@ def _on_a_delivery_day(when: str, back: bool, today: date, days: frozenset[date]
     return True
 
 
+class _ParcelSentences:
+    """Whether the sentence at an index speaks of the package, each sentence searched once: an answer of one long
+    sentence with many day words ("today today ...") would otherwise be searched whole for each of them."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, index: int) -> bool:
+        sentence = _sentence_at(self.text, index)
+        if sentence not in self.seen:
+            self.seen[sentence] = bool(_PARCEL_WORDS.search(sentence))
+        return self.seen[sentence]
+
+
 def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     if facts.today is None:
         return
@@ -290,8 +305,9 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     lowered = scan.text.casefold()
     if not any(key in lowered for key in ("today", "tomorrow", "yesterday", "tonight", "天", "日", "今晚")):
         return
+    about_parcel = _ParcelSentences(scan.text)
     for match in _RELATIVE_DAY.finditer(scan.text):
-        if not _PARCEL_WORDS.search(_sentence_at(scan.text, match.start())) or _AS_OF.search(
+        if not about_parcel(match.start()) or _AS_OF.search(
                 scan.text, max(0, match.start() - 8), match.start()):
             continue  # "today" in "as of today" or "today is Wednesday" claims nothing about the package
         spans.append(match.span())
@@ -316,9 +332,10 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
     today = facts.today
     text = scan.text
     spans = find_spans(text, today)
+    about_parcel = _ParcelSentences(text)
     for span in spans:
         start, end = span.start, span.end
-        if not _PARCEL_WORDS.search(_sentence_at(text, start)) or _hedged(text, start, end):
+        if not about_parcel(start) or _hedged(text, start, end):
             continue
         if _not_about_the_package(text, start, end):
             continue  # "they'll get back to you about the delivery within 1 business day"

@@ -946,3 +946,29 @@ def test_thousands_apart_by_spaces_before_a_mark() -> None:
     assert check("Totalt 1 299 kr.", currency_facts("SEK", "1299")) == []
     assert check("Total : 1 299,00 €.", currency_facts("EUR", "1299")) == []
     assert texts(check("Totalt 1 399 kr.", currency_facts("SEK", "1299"))) == [("amount", "1 399 kr")]
+
+
+class _Counted:
+    """A compiled pattern that counts its searches."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern, self.searches = pattern, 0
+
+    def search(self, *args: Any) -> Any:
+        self.searches += 1
+        return self.pattern.search(*args)
+
+
+@pytest.mark.parametrize(("module", "name", "answer"), [
+    ("assistant._when", "_PARCEL_WORDS", "today " * 400),  # one long sentence with many day words
+    ("assistant._clock", "_EVENT_WORDS", "shipped at 9:00 AM " * 300),  # one long clause with many clock times
+])
+def test_a_long_sentence_is_read_once_not_once_for_each_claim_in_it(facts: Facts, monkeypatch, module, name,
+                                                                       answer) -> None:
+    # Reading the whole sentence again for each match made a 5,000-character answer take a second to check.
+    import importlib
+
+    counted = _Counted(getattr(importlib.import_module(module), name))
+    monkeypatch.setattr(f"{module}.{name}", counted)
+    check(answer, facts)
+    assert 1 <= counted.searches <= 2
