@@ -1,5 +1,5 @@
-"""`order-assistant eval`: run eval cases and report. Exit 0 when every case passes, 1 when any fails, 2 for
-invalid cases or options (one line on stderr, no traceback)."""
+"""`order-assistant eval`: run eval cases and report. Exit 0 when every case passes, 1 when any fails or nothing
+was tested (every case skipped), 2 for invalid cases or options (one line on stderr, no traceback)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,20 @@ from typing import Any
 import httpx2
 
 from assistant.llm import ModelSettings, model_settings
-from evals.cases import Case, load_cases
+from evals.cases import Case, CaseSpec, load_cases
 from evals.cassettes import Cassettes
 from evals.records import RunResult
-from evals.report import load_prices, render_html, render_json, render_junit, render_table, summary_line
+from evals.report import (
+    load_prices,
+    render_html,
+    render_json,
+    render_junit,
+    render_table,
+    summary_line,
+    warning_lines,
+)
 from evals.runner import AgentFactory, ModelSetup, Runner, default_agent
-from tools.config import CONFIG_ENV, ModelConfig, resolve_config
+from tools.config import CONFIG_ENV, MerchantConfig, ModelConfig, resolve_config
 from tools.errors import OrderAssistantError
 
 __all__ = ["CASES_DIR", "EvalUsageError", "add_eval_parser", "cmd_eval"]
@@ -28,6 +36,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CASES_DIR = Path(__file__).parent / "cases"
 """The shipped suite."""
 REPORTS = ("table", "json", "html", "junit")
+MAX_TRIALS = next(m.le for m in CaseSpec.model_fields["trials"].metadata if getattr(m, "le", None) is not None)
+"""--trials is capped as a case's `trials` is."""
 
 
 class EvalUsageError(OrderAssistantError):
@@ -47,11 +57,12 @@ def add_eval_parser(commands: argparse._SubParsersAction, parents: list[argparse
             parser.add_argument(*flags, **kwargs)
 
     parser.add_argument("paths", nargs="*", metavar="PATH", help="case files or folders (default: the shipped suite)")
-    option("--config", metavar="PATH", help="merchant config whose `model` section names the model")
+    option("--config", metavar="PATH", help="merchant config whose `model` and `agent` sections eval uses")
     option("--offline", action="store_true", help="the offline responder answers (the default with no model)")
     option("--model", metavar="M", help="model under test (default: config, $OPENAI_MODEL)")
     option("--base-url", metavar="URL", help="OpenAI-compatible server (default $OPENAI_BASE_URL)")
-    option("--trials", type=int, metavar="K", help="trials per case (default: each case's `trials`)")
+    option("--trials", type=int, metavar="K",
+           help=f"trials per case, 1 to {MAX_TRIALS} (default: each case's `trials`)")
     option("--concurrency", type=int, default=4, metavar="N", help="trials run at once (default 4)")
     option("--record", metavar="DIR", help="record model exchanges as cassettes in DIR")
     option("--replay", metavar="DIR", help="answer model requests from the cassettes in DIR, with no network")
@@ -78,6 +89,11 @@ def cmd_eval(
     except OSError as exc:  # the report file could not be written
         print(f"order-assistant eval: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # Warnings once each, naming where they came from, after the report rather than one line per turn within it.
+    for line in warning_lines(run):
+        print(f"order-assistant eval: {line}", file=sys.stderr)
+    if not run.scored:
+        print("order-assistant eval: nothing was tested: every case was skipped", file=sys.stderr)
     return EXIT_OK if run.ok else EXIT_FAILED
 
 
@@ -114,12 +130,15 @@ def _prepare(opts: _Options, agent_factory: AgentFactory,
              transport: Callable[[], httpx2.BaseTransport] | None) -> tuple[list[Case], Runner]:
     if opts.trials is not None and opts.trials < 1:
         raise EvalUsageError("--trials must be at least 1")
+    if opts.trials is not None and opts.trials > MAX_TRIALS:
+        raise EvalUsageError(f"--trials must be at most {MAX_TRIALS}, as a case's `trials`")
     if opts.concurrency < 1:
         raise EvalUsageError("--concurrency must be at least 1")
     if opts.record and opts.replay:
         raise EvalUsageError("give --record or --replay, not both")
     if opts.offline and (opts.model or opts.record or opts.replay):
         raise EvalUsageError("--offline runs no model: drop --model, --record and --replay")
+    _check_out(opts.out)
     paths = opts.paths or [CASES_DIR]
     if not opts.paths and not CASES_DIR.is_dir():
         raise EvalUsageError(f"no cases found (the shipped suite {CASES_DIR} is missing)")
@@ -127,19 +146,35 @@ def _prepare(opts: _Options, agent_factory: AgentFactory,
     if not cases:
         raise EvalUsageError("no cases found in " + ", ".join(str(p) for p in paths))
     load_prices(opts.prices)  # a bad price file is a usage error before anything runs
-    models = _models(opts)
+    config = _config(opts)
+    models = _models(opts, config.model if config is not None else ModelConfig())
     if transport is not None:
         models = replace(models, transport=transport)
     runner = Runner(models=models, agent_factory=agent_factory, trials=opts.trials, concurrency=opts.concurrency,
-                    progress=sys.stderr.isatty())
+                    progress=sys.stderr.isatty(), agent_config=config.agent if config is not None else None)
     return cases, runner
 
 
-def _model_config(opts: _Options) -> ModelConfig:
-    # The config matters here only for its model; cases bring their own merchant and policy.
+def _check_out(out: str | None) -> None:
+    """A report file that cannot be written is a usage error before the run, not after it."""
+    if not out:
+        return
+    path = Path(out)
+    folder = path.parent
+    if path.is_dir():
+        raise EvalUsageError(f"--out: {out} is a folder; give a file name")
+    if not folder.is_dir():
+        raise EvalUsageError(f"--out: no folder {folder} to write {path.name} in")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise EvalUsageError(f"--out: {out} is not writable")
+
+
+def _config(opts: _Options) -> MerchantConfig | None:
+    # The config matters here for its model and its agent loop (as `ask` and `chat` build the agent from it);
+    # cases bring their own merchant and policy.
     if opts.config or os.environ.get(CONFIG_ENV):
-        return resolve_config(opts.config).model
-    return ModelConfig()
+        return resolve_config(opts.config)
+    return None
 
 
 def _usable(settings: ModelSettings, flag: str) -> ModelSettings:
@@ -170,8 +205,7 @@ def _replay_models(opts: _Options, config: ModelConfig) -> ModelSetup:
     return ModelSetup(settings(name), judge, cassettes, record=False)
 
 
-def _models(opts: _Options) -> ModelSetup:
-    config = _model_config(opts)
+def _models(opts: _Options, config: ModelConfig) -> ModelSetup:
     if opts.replay:
         return _replay_models(opts, config)
     agent = None if opts.offline else model_settings(config, model=opts.model, base_url=opts.base_url)

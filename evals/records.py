@@ -31,6 +31,8 @@ class Turn:
     """{name, arguments, result} for each tool call of the turn, in order."""
     model: str | None = None
     fallback: bool = False
+    model_error: str | None = None
+    """Why the model failed, when the offline responder answered the turn instead (`fallback`)."""
     grounding: str = "offline"
     """The agent's own guard outcome: passed, regenerated, replaced or offline."""
     unsupported_claims: list[str] = field(default_factory=list)
@@ -61,10 +63,13 @@ class TrialResult:
     trace: str | None = None
     """The traceback, when the error was an exception."""
     skipped: str | None = None
-    """Why the trial was not run (a simulated shopper with no model); neither passes nor fails."""
+    """Why the trial was not run (a simulated shopper with no model) or nothing of it was checked (its only checks
+    were skipped); neither passes nor fails."""
     latency_s: float = 0.0
     side_usage: dict[str, dict[str, int]] = field(default_factory=dict)
     """Tokens the simulated shopper and the judge used, by model."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings logged while the trial ran (a model failure, an unreadable orderInfo), reported once per run."""
 
     @property
     def passed(self) -> bool:
@@ -114,6 +119,8 @@ class RunResult:
     cases: list[CaseResult]
     settings: dict[str, Any] = field(default_factory=dict)
     """Mode, model, trials, concurrency: what the run was."""
+    baseline: RunResult | None = None
+    """In a model run, the offline responder over the same cases (one trial each): the score a model must beat."""
 
     @property
     def scored(self) -> list[CaseResult]:
@@ -146,4 +153,18 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """No case failed, and something was tested: a run whose every case was skipped proves nothing."""
+        return not self.failed and bool(self.scored)
+
+    def worse_than_baseline(self) -> list[tuple[CaseResult, CaseResult]]:
+        """(model, baseline) results of the cases where the model's pass^1 is below the offline responder's."""
+        if self.baseline is None:
+            return []
+        base = {r.case.id: r for r in self.baseline.cases}
+        out = []
+        for result in self.scored:
+            other = base.get(result.case.id)
+            mine, theirs = result.pass_hat(1), other.pass_hat(1) if other is not None else None
+            if other is not None and mine is not None and theirs is not None and mine < theirs:
+                out.append((result, other))
+        return out

@@ -13,7 +13,7 @@ import pytest
 from evals import cli
 from evals.cli import add_eval_parser, cmd_eval
 from tests.conftest import FIXTURES
-from tests.fake_model import ScriptedModel, call, say
+from tests.fake_model import ScriptedModel, call, fail, say
 
 EVALS = FIXTURES / "evals"
 
@@ -111,7 +111,7 @@ def test_json_report_goes_to_stdout_and_the_summary_to_stderr(capsys):
     captured = capsys.readouterr()
     data = json.loads(captured.out)
     assert data["summary"]["failed"] == 1 and data["cases"][0]["id"] == "example/wrong-expectation"
-    assert "1 cases: 0 passed, 1 failed" in captured.err
+    assert "1 case: 0 passed, 1 failed" in captured.err
 
 
 @pytest.mark.parametrize("kind", ["junit", "html", "json", "table"])
@@ -194,3 +194,95 @@ def test_parents_that_already_define_model_options_do_not_conflict(capsys):
     models.add_argument("--base-url")
     args = parser(models).parse_args(["eval", str(EVALS / "cases"), "--offline", "--trials", "1"])
     assert cmd_eval(args) == 0
+
+
+def test_nothing_tested_exits_1(tmp_path, capsys):
+    # Every case skipped: a simulated shopper with no model.
+    assert main(str(EVALS / "simulated")) == 1
+    captured = capsys.readouterr()
+    assert "1 case: 0 passed, 0 failed, 1 skipped; pass^1 -; nothing tested" in captured.out
+    assert "nothing was tested: every case was skipped" in captured.err
+    # A case whose only check is a rubric, with no judge: skipped in the table too, not passed.
+    (tmp_path / "r.yaml").write_text('id: r/rubric-only\nnow: "2026-11-25T10:00:00Z"\nuser: {turns: [hi]}\n'
+                                     "expect: {rubric: [Answers in French]}\n")
+    assert main(str(tmp_path)) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "r/rubric-only" in line and "│" in line)
+    assert "skipped" in row and "pass" not in row.replace("pass^", "")
+    assert "SKIP r/rubric-only: nothing checked: rubric skipped (no judge model configured" in out
+    # With something tested beside it, the skipped case does not fail the run.
+    assert main(str(tmp_path), str(EVALS / "cases")) == 0
+
+
+def test_a_bad_out_folder_is_an_error_before_anything_runs(tmp_path, capsys):
+    def never(*args):
+        raise AssertionError("nothing may run before --out is checked")
+
+    for out, message in [(tmp_path / "none" / "r.json", f"--out: no folder {tmp_path / 'none'} to write r.json in"),
+                         (tmp_path, f"--out: {tmp_path} is a folder")]:
+        assert main(str(EVALS / "cases"), "--report", "json", "--out", str(out), agent_factory=never) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.startswith(f"order-assistant eval: error: {message}")
+        assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_trials_are_capped_like_a_case_trials(capsys):
+    assert main(str(EVALS / "cases"), "--trials", "101") == 2
+    err = capsys.readouterr().err
+    assert err == "order-assistant eval: error: --trials must be at most 100, as a case's `trials`\n"
+
+
+def test_a_price_file_yaml_error_is_one_line(tmp_path, capsys):
+    (tmp_path / "p.yaml").write_text("x: [\n")
+    assert main(str(EVALS / "cases"), "--prices", str(tmp_path / "p.yaml")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"order-assistant eval: error: {tmp_path / 'p.yaml'}: line 2, column 1: invalid YAML")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_offline_with_a_judge_reports_the_offline_mode(capsys):
+    judge = ScriptedModel(model="judge-m")  # the case has no rubric: the judge is never asked
+    assert main(str(EVALS / "cases" / "order-and-email.yaml"), "--offline", "--judge-model", "judge-m",
+                "--base-url", "http://fake.test/v1", "--report", "json",
+                transport=lambda: httpx2.MockTransport(judge.handle)) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["mode"] == "offline" and settings["model"] is None and settings["judge_model"] == "judge-m"
+
+
+def test_the_config_agent_section_is_honoured(tmp_path, capsys):
+    # prefetch off and a two-step limit: the model must look up the order itself, and a model that looks up
+    # twice runs out of steps (the offline responder answers, and the trial fails naming the step limit).
+    (tmp_path / "m.yaml").write_text("agent: {prefetch: false, max_steps: 2}\n")
+    case = str(EVALS / "cases" / "order-and-email.yaml")
+    args = (case, "--config", str(tmp_path / "m.yaml"), "--model", "fake-model", "--base-url", "http://fake.test/v1")
+    model = ScriptedModel(call("lookup_orders", {"order_id": "#1042", "email": "jane@example.com"}),
+                          say("Order #1042 shipped with UPS: tracking number 1Z999AA10123456784."))
+    assert main(*args, transport=lambda: httpx2.MockTransport(model.handle)) == 0
+    model.assert_complete()
+    assert not any(m["role"] == "tool" for m in model.requests[0]["messages"])  # nothing prefetched
+    capsys.readouterr()
+    model = ScriptedModel(call("lookup_orders", {"order_id": "#1042"}),
+                          call("lookup_orders", {"order_id": "#1042", "email": "jane@example.com"}))
+    assert main(*args, "--report", "json", transport=lambda: httpx2.MockTransport(model.handle)) == 1
+    model.assert_complete()
+    data = json.loads(capsys.readouterr().out)
+    assert data["settings"]["agent"]["max_steps"] == 2
+    check = data["cases"][0]["trials"][0]["checks"][-1]
+    assert check["name"] == "model_answered" and "no answer after 2 model calls" in check["detail"]
+
+
+def test_a_failing_model_fails_the_run_and_its_warning_is_printed_once(capsys):
+    model = ScriptedModel(*[fail(500)] * 6)  # 3 trials of one turn, each request tried twice (max_retries 1)
+    code = main(str(EVALS / "cases" / "order-and-email.yaml"), "--model", "fake-model", "--base-url",
+                "http://fake.test/v1", "--trials", "3", "--concurrency", "1",
+                transport=lambda: httpx2.MockTransport(model.handle))
+    assert code == 1
+    model.assert_complete()
+    captured = capsys.readouterr()
+    assert "3 turns answered offline after a model failure" in captured.out
+    assert "FAIL example/order-and-email" in captured.out
+    assert "model_answered: turn 1: the model failed (" in captured.out
+    warnings = [line for line in captured.err.splitlines() if "model failed" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("order-assistant eval: warning: model failed")
+    assert warnings[0].endswith("(3 times, example/order-and-email trial 1, example/order-and-email trial 2, "
+                                "example/order-and-email trial 3)")

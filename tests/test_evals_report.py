@@ -12,6 +12,7 @@ from rich.console import Console
 
 from assistant.llm import ModelSettings
 from evals.cases import load_cases
+from evals.cassettes import Cassettes
 from evals.records import RunResult
 from evals.report import (
     DEFAULT_PRICES,
@@ -23,10 +24,11 @@ from evals.report import (
     render_json,
     render_junit,
     render_table,
+    warning_lines,
 )
 from evals.runner import ModelSetup, Runner
 from tests.conftest import FIXTURES
-from tests.fake_model import ScriptedModel, call, say
+from tests.fake_model import ScriptedModel, call, fail, say
 
 EVALS = FIXTURES / "evals"
 
@@ -39,7 +41,8 @@ def run() -> RunResult:
 
 def test_json_has_every_case_trial_check_and_turn(run):
     data = json.loads(render_json(run))
-    assert set(data) == {"version", "settings", "summary", "categories", "cases"}
+    assert set(data) == {"version", "settings", "summary", "baseline", "categories", "cases"}
+    assert data["baseline"] is None  # offline: the run is the baseline
     summary = data["summary"]
     assert (summary["cases"], summary["passed"], summary["failed"], summary["skipped"]) == (5, 3, 1, 1)
     assert summary["k"] == 2 and summary["pass_hat"] == {"1": 0.75, "2": 0.75}
@@ -147,3 +150,136 @@ def test_cost_and_price_files(tmp_path):
         load_prices(prices_file)
     with pytest.raises(PriceError, match="no such price file"):
         load_prices(tmp_path / "none.yaml")
+
+
+# -- model runs: the model's own failures, the offline baseline ----------------------------------------------
+
+CASE = EVALS / "cases" / "order-and-email.yaml"
+FAKE = ModelSettings(name="fake-model", base_url="http://fake.test/v1", api_key="k", max_retries=0)
+GOOD = "Order #1042 shipped with UPS: tracking number 1Z999AA10123456784."
+MADE_UP = "Order #99999 has shipped. Tracking number: 1Z999AA10000000000."
+
+
+def model_run(*steps, trials=1, paths=(CASE,)) -> RunResult:
+    model = ScriptedModel(*steps)
+    models = ModelSetup(agent=FAKE, transport=lambda: httpx2.MockTransport(model.handle))
+    run = Runner(models=models, trials=trials).run(load_cases(list(paths)))
+    model.assert_complete()
+    return run
+
+
+def table(run: RunResult, width: int = 200) -> str:
+    out = io.StringIO()
+    render_table(run, Console(file=out, width=width, no_color=True, force_terminal=False))
+    return out.getvalue()
+
+
+def test_a_replaced_answer_and_its_claims_are_in_every_report():
+    run = model_run(say(MADE_UP), say(MADE_UP))
+    assert "FAIL example/order-and-email" in table(run) and "'1Z999AA10000000000'" in table(run)
+    assert "1 turn replaced by the grounding guard" in table(run)
+    trial = json.loads(render_json(run))["cases"][0]["trials"][0]
+    assert trial["status"] == "fail" and "1Z999AA10000000000" in trial["turns"][0]["unsupported_claims"]
+    assert "'1Z999AA10000000000'" in next(c["detail"] for c in trial["checks"] if c["name"] == "model_answered")
+    html = render_html(run)
+    assert "the grounding guard replaced the model&#39;s answer" in html
+    assert "the model first claimed: " in html and "1Z999AA10000000000" in html
+    failure = ET.fromstring(render_junit(run)).find("testsuite/testcase/failure")
+    assert failure is not None and "model_answered: turn 1: the grounding guard replaced" in (failure.text or "")
+    assert "1Z999AA10000000000" in failure.get("message", "")
+
+
+def test_a_fallback_turn_names_the_model_error_in_the_reports():
+    run = model_run(fail(500))
+    assert "turn 1: the model failed (" in table(run) and "1 turn answered offline after a model failure" in table(run)
+    turn = json.loads(render_json(run))["cases"][0]["trials"][0]["turns"][0]
+    assert turn["fallback"] and "500" in turn["model_error"]
+    assert "(fallback: " in render_html(run)
+
+
+def test_regenerated_turns_are_counted_and_shown():
+    run = model_run(say(MADE_UP), say(GOOD), say(GOOD), trials=2)
+    assert run.ok
+    text = table(run)
+    assert "regenerated after a fact check: example/order-and-email (1 turn)" in text
+    assert "1 turn regenerated" in text.splitlines()[-1]
+    summary = json.loads(render_json(run))["summary"]
+    assert summary["regenerated_turns"] == 1 and summary["grounding"] == {"regenerated": 1, "passed": 1}
+
+
+def test_the_offline_baseline_is_beside_the_model_in_every_report():
+    # The model makes up a tracking number for example/postal-code and answers the other two cases well; the offline
+    # responder passes all three.
+    run = model_run(say(MADE_UP), say(MADE_UP),  # nested/postal-code: the answer and its retry
+                    say(GOOD),  # order-and-email
+                    say("Could you tell me the email address on the order?"), say(GOOD),  # verify-over-two-turns
+                    paths=(EVALS / "cases",))
+    assert [(c.case.id, c.status) for c in run.cases] == [
+        ("example/postal-code", "fail"), ("example/order-and-email", "pass"), ("example/verify-over-two-turns", "pass")]
+    data = json.loads(render_json(run))
+    baseline = data["baseline"]
+    assert baseline["responder"] == "offline" and baseline["trials"] == 1 and baseline["pass_hat_1"] == 1.0
+    assert baseline["worse"] == [{"id": "example/postal-code", "pass_hat_1": 0.0, "baseline_pass_hat_1": 1.0}]
+    assert baseline["categories"]["lookup"] == 1.0
+    assert data["categories"]["lookup"]["pass_hat_1"] == pytest.approx(2 / 3)
+    assert data["categories"]["lookup"]["baseline_pass_hat_1"] == 1.0
+    case = next(c for c in data["cases"] if c["id"] == "example/postal-code")
+    assert case["baseline"] == {"status": "pass", "pass_hat_1": 1.0, "why": None} and case["pass_hat"]["1"] == 0.0
+    text = table(run)
+    header = next(line for line in text.splitlines() if "case" in line and "pass^1" in line)
+    assert [h.strip() for h in header.split("┃")[1:-1]] == ["case", "status", "passes", "pass^1", "baseline"]
+    row = next(line for line in text.splitlines() if "example/postal-code" in line and "│" in line)
+    assert [c.strip() for c in row.split("│")[-3:-1]] == ["0.00", "1.00"]
+    lookup = next(line for line in text.splitlines() if line.startswith("│ lookup"))
+    assert [c.strip() for c in lookup.split("│")[1:-1]] == ["lookup", "3", "0.67", "1.00"]
+    assert "worse than the offline baseline: example/postal-code (0.00 vs 1.00)" in text
+    assert "offline baseline pass^1 1.00; worse than the baseline on 1 case" in text.splitlines()[-1]
+    html = render_html(run)
+    assert "offline baseline pass^1</th>" in html and "worse than the baseline" in html
+    assert '<a href="#example/postal-code">example/postal-code</a> (0.00 vs 1.00)' in html
+    assert "offline baseline 1.00 (pass)" in html
+
+
+def test_offline_reports_have_no_baseline_column(run):
+    assert "baseline" not in table(run) and "baseline" not in render_html(run)
+    assert "baseline_pass_hat_1" not in json.loads(render_json(run))["categories"]["lookup"]
+
+
+def test_junit_counts_crashes_and_cassette_misses_as_errors(tmp_path):
+    replay = ModelSetup(agent=ModelSettings(name="fake-model", api_key="replay", max_retries=0),
+                        cassettes=Cassettes(tmp_path))
+    missed = Runner(models=replay).run(load_cases([CASE]))  # no cassette: a miss
+    failing = Runner().run(load_cases([EVALS / "failing"]))
+    run = RunResult(missed.cases + failing.cases)
+    suite = ET.fromstring(render_junit(run)).find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "1", "1")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    error = cases["example/order-and-email"].find("error")
+    assert error is not None and cases["example/order-and-email"].find("failure") is None
+    assert "cassette miss" in error.get("message", "") and error.get("type") == "EvalError"
+    assert cases["example/wrong-expectation"].find("failure") is not None
+
+
+def test_the_summary_line_never_wraps_and_counts_in_words():
+    one = Runner().run(load_cases([EVALS / "failing"]))
+    text = table(one, width=40)
+    last = text.rstrip("\n").splitlines()[-1]
+    assert last.startswith("1 case: 0 passed, 1 failed, 0 skipped; pass^1 0.00") and len(last) > 40
+    assert "3 cases: 3 passed" in table(Runner().run(load_cases([EVALS / "cases"])), width=40)
+
+
+def test_warnings_are_summarised_once_naming_case_and_trial():
+    run = model_run(fail(500), fail(500), trials=2)
+    (line,) = [w for w in warning_lines(run) if "model failed" in w]
+    assert line.startswith("warning: model failed, the offline responder answers this turn: ")
+    assert line.endswith("(2 times, example/order-and-email trial 1, example/order-and-email trial 2)")
+
+
+def test_a_price_file_yaml_error_is_one_line_with_its_position(tmp_path):
+    prices_file = tmp_path / "prices.yaml"
+    prices_file.write_text("gpt-4o: {input_per_1m: 1\nx: [\n")
+    with pytest.raises(PriceError) as error:
+        load_prices(prices_file)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{prices_file}: line ") and "invalid YAML" in message

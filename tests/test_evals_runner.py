@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 
 import httpx2
@@ -17,7 +18,8 @@ from evals.report import to_json
 from evals.runner import ModelSetup, Runner
 from evals.simulated import STOP
 from tests.conftest import FIXTURES
-from tests.fake_model import ScriptedModel, call, say
+from tests.fake_model import ScriptedModel, call, fail, say
+from tools.config import AgentConfig
 
 EVALS = FIXTURES / "evals"
 FAKE = ModelSettings(name="fake-model", base_url="http://fake.test/v1", api_key="k", max_retries=0)
@@ -199,3 +201,129 @@ def test_report_settings_name_the_mode():
     run = Runner().run(load_cases([EVALS / "cases" / "order-and-email.yaml"]))
     assert run.settings["mode"] == "offline" and run.settings["model"] is None
     assert json.loads(json.dumps(to_json(run)))["settings"]["concurrency"] == 1
+
+
+# -- a model run grades the model's own answers ---------------------------------------------------------------
+
+CASE = EVALS / "cases" / "order-and-email.yaml"
+GOOD = "Order #1042 shipped with UPS: tracking number 1Z999AA10123456784."
+MADE_UP = "Order #99999 has shipped. Tracking number: 1Z999AA10000000000."
+
+
+def model_run(*steps, trials=1, paths=(CASE,), **runner):
+    model = ScriptedModel(*steps)
+    models = ModelSetup(agent=FAKE, transport=lambda: httpx2.MockTransport(model.handle))
+    run = Runner(models=models, trials=trials, **runner).run(load_cases(list(paths)))
+    model.assert_complete()
+    return run
+
+
+def verdict(trial, name):
+    return next(v for v in trial.verdicts if v.name == name)
+
+
+def test_a_turn_answered_offline_after_a_model_failure_fails_the_trial_naming_turn_and_error():
+    # The offline responder's answer would pass every check; the model never answered.
+    run = model_run(fail(500))
+    trial = run.cases[0].trials[0]
+    assert trial.turns[0].fallback and "500" in (trial.turns[0].model_error or "")
+    assert not trial.passed and not run.ok
+    failed = [v for v in trial.verdicts if v.status == "fail"]
+    assert [v.name for v in failed] == ["model_answered"]
+    assert failed[0].detail.startswith("turn 1: the model failed (") and "500" in failed[0].detail
+    assert failed[0].detail.endswith("the offline responder answered")
+
+
+def test_a_model_answer_the_guard_replaced_fails_the_trial_with_the_model_claims():
+    run = model_run(say(MADE_UP), say(MADE_UP))  # the answer, then the retry after the fact check
+    trial = run.cases[0].trials[0]
+    turn = trial.turns[0]
+    assert turn.grounding == "replaced" and "1Z999AA10123456784" in turn.answer  # the templated answer
+    assert "'1Z999AA10000000000'" in repr(turn.unsupported_claims)
+    check = verdict(trial, "model_answered")
+    assert check.status == "fail" and check.detail.startswith("turn 1: the grounding guard replaced the model's answer")
+    assert "'#99999'" in check.detail and "'1Z999AA10000000000'" in check.detail
+    assert [v.name for v in trial.verdicts if v.status == "fail"] == ["model_answered"]  # the rest graded the template
+
+
+def test_a_regenerated_turn_passes_and_is_counted():
+    run = model_run(say(MADE_UP), say(GOOD))
+    trial = run.cases[0].trials[0]
+    assert trial.turns[0].grounding == "regenerated" and trial.passed
+    check = verdict(trial, "model_answered")
+    assert check.status == "pass" and "1 turn regenerated after a fact check (turn 1: '#99999'" in check.detail
+
+
+def test_offline_runs_have_no_model_verdict_and_no_baseline():
+    run = Runner().run(load_cases([CASE]))
+    assert run.ok and run.baseline is None
+    assert "model_answered" not in {v.name for v in run.cases[0].trials[0].verdicts}
+
+
+def test_a_conversation_without_a_shopper_turn_fails(tmp_path):
+    # The simulated shopper stops before saying anything: no check would have anything to look at.
+    run = model_run(say(STOP), paths=(EVALS / "simulated",))
+    (result,) = run.cases
+    trial = result.trials[0]
+    assert trial.turns == [] and not trial.passed and result.status == "fail" and not run.ok
+    assert trial.error is not None and trial.error.startswith("no shopper turn")
+
+
+def test_a_case_whose_only_checks_were_skipped_is_skipped_not_passed(tmp_path):
+    (tmp_path / "r.yaml").write_text('id: r/only-rubric\nnow: "2026-11-25T10:00:00Z"\nuser: {turns: [hi]}\n'
+                                     "expect: {rubric: [Is polite]}\n")
+    run = Runner().run(load_cases([tmp_path]))
+    (result,) = run.cases
+    assert result.status == "skipped" and result.trials[0].skipped.startswith("nothing checked: rubric skipped")
+    assert not run.scored and not run.ok  # nothing tested is no success
+
+
+def case_like(tmp_path, old, new):
+    """The order-and-email case with `old` replaced by `new`, in a folder of its own."""
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "orders.json").write_text((CASE.parent / "fixtures" / "orders.json").read_text())
+    (tmp_path / "case.yaml").write_text(CASE.read_text().replace(old, new))
+    return tmp_path
+
+
+def test_a_case_with_a_skipped_rubric_and_other_checks_still_counts(tmp_path):
+    folder = case_like(tmp_path, "  max_tool_calls: 2", "  max_tool_calls: 2\n  rubric: [Is polite]")
+    run = Runner().run(load_cases([folder]))
+    assert run.ok and run.cases[0].status == "pass"
+
+
+def test_the_offline_baseline_runs_beside_the_model_once_per_case():
+    # Trial 1 answers from the lookup, trial 2 makes up a tracking number twice: the model is worse than the offline
+    # responder, which passes its one trial.
+    run = model_run(say(GOOD), say(MADE_UP), say(MADE_UP), trials=2)
+    assert run.baseline is not None
+    (mine,), (theirs,) = run.cases, run.baseline.cases
+    assert (mine.c, mine.n) == (1, 2) and len(theirs.trials) == 1 and theirs.status == "pass"
+    assert theirs.trials[0].turns[0].model is None and theirs.trials[0].turns[0].grounding == "offline"
+    assert run.baseline.settings["mode"] == "offline" and run.settings["mode"] == "live"
+    assert run.worse_than_baseline() == [(mine, theirs)]
+
+
+def test_warnings_are_kept_with_their_trial(tmp_path, caplog):
+    folder = case_like(tmp_path, "user:", "order_info: {uid: true}\nuser:")
+    run = model_run(fail(500), fail(500), trials=2, paths=(folder,))
+    first, second = run.cases[0].trials
+    assert any("orderInfo" in w for w in first.warnings) and any("orderInfo" in w for w in second.warnings)
+    assert any(w.startswith("model failed") and "500" in w for w in first.warnings)
+    assert not [r for r in caplog.records if r.name.startswith("order_assistant")]  # not printed one by one
+    assert not logging.getLogger("order_assistant").handlers and logging.getLogger("order_assistant").propagate
+
+
+def test_the_agent_section_of_a_config_is_honoured():
+    # prefetch off: the model's first request carries no lookup, and the model makes it itself.
+    model = ScriptedModel(call("lookup_orders", {"order_id": "#1042", "email": "jane@example.com"}), say(GOOD))
+    models = ModelSetup(agent=FAKE, transport=lambda: httpx2.MockTransport(model.handle))
+    run = Runner(models=models, agent_config=AgentConfig(prefetch=False)).run(load_cases([CASE]))
+    model.assert_complete()
+    assert not any(m["role"] == "tool" for m in model.requests[0]["messages"])
+    assert run.ok and run.settings["agent"]["prefetch"] is False
+
+
+def test_a_judge_alone_leaves_the_mode_offline():
+    judge = ModelSettings(name="judge-m", base_url="http://fake.test/v1", api_key="k")
+    assert ModelSetup(judge=judge).mode == "offline" and ModelSetup(agent=FAKE, judge=judge).mode == "live"
