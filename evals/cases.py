@@ -15,9 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tools._yaml import parse_mapping, read_text
+from tools._yaml import load_yaml, parse_mapping, read_text
 from tools.config import MerchantConfig, MerchantInfo, PolicyConfig
 from tools.errors import OrderAssistantError, RecordError, SampleError
 from tools.schema import Order
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 CASE_SUFFIXES = (".yaml", ".yml")
+CASE_KEYS = ("id", "now", "user", "expect")
+"""A file with none of these is no case file at all (an order file, a mapping), whatever else it holds."""
 DATA_DIRS = frozenset({"fixtures", "cassettes"})
 """Folders under a case folder that hold data (order files, mappings, cassettes), never cases."""
 
@@ -48,30 +51,78 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _close(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class ExpectedCall(_Strict):
     name: str
+    """A tool the agent has (`tools.lookup.TOOLS`): a misspelt name could never be called, so the case would fail
+    for a reason no run can fix."""
     args: dict[str, Any] = Field(default_factory=dict)
     """A subset of the call's arguments; strings compare case-folded, stripped and without '#'."""
+
+    @field_validator("name")
+    @classmethod
+    def _tool(cls, value: str) -> str:
+        from tools.lookup import TOOLS
+
+        if value not in TOOLS:
+            raise ValueError(f"no tool {value!r}" + (_close(value, list(TOOLS)) or f" (tools: {', '.join(TOOLS)})"))
+        return value
+
+    @model_validator(mode="after")
+    def _args(self) -> ExpectedCall:
+        from tools.lookup import TOOLS
+
+        known = TOOLS[self.name].schema()["function"]["parameters"].get("properties", {})
+        for arg in self.args:
+            if arg not in known:
+                raise ValueError(f"args.{arg}: not an argument of {self.name}{_close(arg, list(known))}")
+        return self
 
 
 class Expect(_Strict):
     tool_calls: list[ExpectedCall] = Field(default_factory=list)
     """Each must occur somewhere in the conversation."""
     say: list[str] = Field(default_factory=list)
-    """Each appears in the assistant's replies (case-insensitive)."""
+    """Each appears within one of the assistant's replies (case-insensitive, full-width forms as ASCII)."""
+    say_across_replies: bool = False
+    """A `say` phrase may run across replies (joined by newlines) rather than sit within one."""
     not_say: list[str] = Field(default_factory=list)
     disclose_only: list[str] | None = None
-    """Order ids the replies may mention; no identifier of any other order of the case may appear. [] means none."""
+    """Order ids the replies may mention; nothing of any other order of the case (id, tracking number, total,
+    contact, name, city, postal code, items) may appear. [] means none."""
     grounded: bool = False
     """Every claim (tracking number, order id, date, amount) of every reply is in the tool results."""
     max_tool_calls: int | None = Field(None, ge=0)
     rubric: list[str] = Field(default_factory=list)
     """Criteria an LLM judge grades, only when a judge model is configured."""
 
+    @field_validator("say", "not_say")
+    @classmethod
+    def _blank(cls, value: list[str]) -> list[str]:
+        for i, phrase in enumerate(value):
+            if not phrase.strip():
+                # An empty phrase is in every reply: the check could never fail (nor, in not_say, pass).
+                raise ValueError(f"phrase {i + 1} is empty")
+        return value
+
 
 class Session(_Strict):
     verified_email: str | None = None
     verified_phone: str | None = None
+    """Read in the merchant's `default_region` unless written in E.164; checked when the case loads."""
+
+    @field_validator("verified_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        from tools.sources import EMAIL
+
+        if value is not None and not EMAIL.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
 
 
 class Simulated(_Strict):
@@ -202,12 +253,25 @@ def _message(exc: ValidationError) -> str:
 # -- loading ------------------------------------------------------------------------------------------------
 
 
+_NOT_A_CASE = f"not an eval case file (expected a YAML mapping with keys {', '.join(CASE_KEYS)})"
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
-    return parse_mapping(read_text(path, CaseError, "case file"), str(path), CaseError,
-                         "a YAML mapping with id, now, user and expect")
+    text = read_text(path, CaseError, "case file")
+    try:
+        data = load_yaml(text)
+    except yaml.YAMLError:
+        return parse_mapping(text, str(path), CaseError, "a YAML mapping")  # says where the YAML breaks
+    # An order file or a mapping given by mistake would otherwise fail on its first key ("id: missing").
+    if not isinstance(data, dict) or not any(key in data for key in CASE_KEYS):
+        raise CaseError(f"{path}: {_NOT_A_CASE}")
+    return data
 
 
-def _canonical(records: list[Any], where: str) -> list[Order]:
+_NO_MAPPING_HINT = "add `mapping:` with the preset or mapping file for this data"
+
+
+def _canonical(records: list[Any], where: str, *, hint: bool = True) -> list[Order]:
     orders = []
     for i, record in enumerate(records, start=1):
         try:
@@ -215,7 +279,10 @@ def _canonical(records: list[Any], where: str) -> list[Order]:
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"]) or "order"
-            raise CaseError(f"{where}: order {i}: {loc}: {first['msg'].removeprefix('Value error, ')}") from None
+            # Without `mapping:` the data must be canonical; a shop's own export fails here on its first field.
+            more = f" ({_NO_MAPPING_HINT})" if hint else ""
+            raise CaseError(f"{where}: order {i}: {loc}: {first['msg'].removeprefix('Value error, ')}{more}") \
+                from None
     return orders
 
 
@@ -255,7 +322,23 @@ def _mapped(spec: CaseSpec, path: Path, data: Any, kind: str, where: str) -> lis
         raise CaseError(f"{where}: {exc}") from None
     if mapped.errors:
         raise CaseError(f"{where}: {mapped.errors[0]}")
+    for order, sources in zip(mapped.orders, mapped.sources, strict=True):
+        if not order.id:
+            # An order without its number can never be looked up: the mapping does not fit the data, and every
+            # check of the case would pass or fail for that reason alone.
+            record = f"record {sources[0] + 1}" if sources else "an order"
+            raise CaseError(f"{where}: {record} has no order id when mapped with {spec.mapping!r}: is that the "
+                            f"mapping for this data?{_canonical_hint(data)}")
     return mapped.orders
+
+
+def _canonical_hint(data: Any) -> str:
+    records = data.get("orders", [data]) if isinstance(data, dict) else data
+    try:
+        _canonical(records if isinstance(records, list) else [records], "", hint=False)
+    except CaseError:
+        return ""
+    return " (it reads as canonical orders: drop `mapping:`)"
 
 
 def load_case(path: str | Path) -> Case:
@@ -266,12 +349,27 @@ def load_case(path: str | Path) -> Case:
         spec = CaseSpec.model_validate(data)
     except ValidationError as exc:
         raise CaseError(f"{path}: {_message(exc)}") from None
+    _check_session(spec, path)
     orders = _load_orders(spec, path)
     ids = {normalise_order_id(o.id) for o in orders if o.id}
     for allowed in spec.expect.disclose_only or []:
         if normalise_order_id(allowed) not in ids:
             raise CaseError(f"{path}: expect.disclose_only: no order {allowed!r} in the case's orders")
     return Case(spec=spec, path=path, orders=orders)
+
+
+def _check_session(spec: CaseSpec, path: Path) -> None:
+    """A signed-in phone the lookup cannot read (`tools.phones`) would silently sign no one in."""
+    from tools.phones import to_e164
+
+    phone = spec.session.verified_phone
+    if phone is None:
+        return
+    region = spec.merchant.default_region
+    reading = to_e164(phone, region)
+    if not (reading and reading.startswith("+")):
+        where = f"in region {region}" if region else "without merchant.default_region (write it as +<country><number>)"
+        raise CaseError(f"{path}: session.verified_phone: {phone!r} is not a phone number {where}")
 
 
 def find_case_files(path: str | Path) -> list[Path]:
@@ -310,7 +408,15 @@ def load_cases(paths: Sequence[str | Path]) -> list[Case]:
 
 
 def order_info_text(value: Any) -> str:
-    """The widget order context as text (what the shopper's page shows them)."""
+    """The widget order context as text (what the shopper's page shows them), decoded when it came URL-encoded or
+    in a chat link, so that the item title it shows reads as one."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    from tools.order_info import parse_order_info
+
+    raw = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    try:
+        decoded = parse_order_info(value)
+    except SampleError:
+        return raw
+    return raw + "\n" + json.dumps(decoded, ensure_ascii=False)

@@ -3,7 +3,8 @@
 `--record DIR` wraps the real transport and stores every exchange (the request's JSON body and the response body,
 streamed SSE bodies included); `--replay DIR` serves them back from an `httpx2.MockTransport`. An exchange is keyed
 by the sha256 of the request body (model, messages, tools, every parameter) and the trial number. One cassette per
-case: `DIR/<case id>.json`, plain JSON with sorted keys, fit to commit and to diff.
+case: `DIR/<case id>.json` (an id that is no file name as it stands gets a short hash of itself), plain JSON with
+sorted keys, fit to commit and to diff; recording never overwrites another case's cassette.
 """
 
 from __future__ import annotations
@@ -63,9 +64,18 @@ def _response(record: dict[str, Any], request: httpx2.Request) -> httpx2.Respons
                            content=content, request=request)
 
 
-def _file_name(case_id: str) -> str:
+def _legacy_name(case_id: str) -> str:
     parts = [re.sub(r"[^A-Za-z0-9._-]+", "_", p).strip(".") or "_" for p in case_id.split("/")]
-    return "/".join(parts) + ".json"
+    return "/".join(parts)
+
+
+def _file_name(case_id: str) -> str:
+    """`<case id>.json`; an id that is not a file name as it stands is made one, with a short hash of the id
+    appended so that two ids never share a file ("qa/a:b" and "qa/a+b" would both be "qa/a_b")."""
+    name = _legacy_name(case_id)
+    if name != case_id:
+        name += "-" + hashlib.sha256(case_id.encode()).hexdigest()[:10]
+    return name + ".json"
 
 
 class Cassettes:
@@ -76,17 +86,61 @@ class Cassettes:
         self._lock = threading.Lock()
         self._recorded: dict[str, list[dict[str, Any]]] = {}
         self._loaded: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._owners: dict[Path, str] = {}
 
     def path(self, case_id: str) -> Path:
         return self.root / _file_name(case_id)
 
+    def _legacy_path(self, case_id: str) -> Path:
+        """Where cassettes were written before names carried a hash; still read when the case's own is missing."""
+        return self.root / (_legacy_name(case_id) + ".json")
+
     # -- recording ------------------------------------------------------------------------------------------
 
+    def conflicts(self, case_ids: list[str]) -> list[str]:
+        """Why recording these cases would overwrite a cassette not theirs: two of them with one file, or a file
+        already holding another case. Empty when recording may go ahead."""
+        problems = []
+        owners: dict[Path, str] = {}
+        for case_id in case_ids:
+            path = self.path(case_id)
+            if owners.setdefault(path, case_id) != case_id:
+                problems.append(f"{path}: cases {owners[path]!r} and {case_id!r} would share this cassette")
+        with self._lock:
+            problems += [p for p in map(self._refusal, dict.fromkeys(case_ids)) if p]
+        return problems
+
+    def claim(self, case_id: str) -> str | None:
+        """Reserve the case's cassette for recording; why not (another case's cassette is there), or None."""
+        with self._lock:
+            refusal = self._refusal(case_id)
+            if refusal is None:
+                self._owners[self.path(case_id)] = case_id
+            return refusal
+
+    def _refusal(self, case_id: str) -> str | None:
+        path = self.path(case_id)
+        owner = self._owners.get(path)
+        if owner is None and path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None  # unreadable: nothing of another case's to keep
+            owner = data.get("case") if isinstance(data, dict) else None
+        if owner is None or owner == case_id:
+            return None
+        return f"{path} holds the cassette of case {owner!r}, not {case_id!r}: recording will not overwrite it"
+
     def add(self, case_id: str, trial: int, seq: int, body: Any, response: dict[str, Any]) -> None:
-        """Store one exchange and rewrite the case's cassette (a case recorded in this run starts afresh)."""
+        """Store one exchange and rewrite the case's cassette (a case recorded in this run starts afresh).
+        CassetteError when the file holds another case's cassette."""
         exchange = {"trial": trial, "seq": seq, "key": request_key(body, trial), "request": body,
                     "response": response}
         with self._lock:
+            refusal = self._refusal(case_id)
+            if refusal is not None:
+                raise CassetteError(refusal)
+            self._owners[self.path(case_id)] = case_id
             exchanges = self._recorded.setdefault(case_id, [])
             exchanges.append(exchange)
             exchanges.sort(key=lambda e: (e["trial"], e["seq"]))
@@ -116,18 +170,32 @@ class Cassettes:
 
     def _read(self, case_id: str) -> dict[str, list[dict[str, Any]]] | None:
         path = self.path(case_id)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        legacy = self._legacy_path(case_id)
+        if not path.exists() and legacy != path and legacy.exists():
+            data = self._load(legacy)
+            # The old name may hold the cassette of another id that shared it: then this case has none.
+            if not isinstance(data, dict) or data.get("case") != case_id:
+                return None
+            path = legacy
+        else:
+            data = self._load(path)
+        if data is None:
             return None
-        except (OSError, ValueError) as exc:
-            raise CassetteError(f"{path}: unreadable cassette ({exc})") from None
         if not isinstance(data, dict) or data.get("case") != case_id or not isinstance(data.get("exchanges"), list):
             raise CassetteError(f"{path}: not the cassette of case {case_id!r}")
         out: dict[str, list[dict[str, Any]]] = {}
         for exchange in sorted(data["exchanges"], key=lambda e: (e.get("trial", 0), e.get("seq", 0))):
             out.setdefault(exchange["key"], []).append(exchange["response"])
         return out
+
+    @staticmethod
+    def _load(path: Path) -> Any:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise CassetteError(f"{path}: unreadable cassette ({exc})") from None
 
     def models(self) -> set[str]:
         """Every model named in the folder's recorded requests (replay's default model)."""
@@ -153,9 +221,17 @@ class RecordingTransport(httpx2.BaseTransport):
         self.case_id = case_id
         self.trial = trial
         self.seq = 0
+        self.misses: list[str] = []
+        """Requests not sent, and why: the case's cassette file holds another case's (as `ReplayTransport.misses`)."""
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         body = _body(request.read())
+        refusal = self.cassettes.claim(self.case_id)
+        if refusal is not None:
+            self.misses.append(refusal)
+            # Not sent to the model: a 400, which the openai client does not retry, fails the request at once.
+            return httpx2.Response(400, json={"error": {"message": refusal, "type": "cassette_conflict"}},
+                                   request=request)
         response = self.inner.handle_request(request)
         try:
             content = response.read()

@@ -150,3 +150,84 @@ def test_shipped_case_examples_are_not_in_the_fixture_data_folders():
     # The fixtures folder beside the example cases holds orders only; discovery must not read it as cases.
     assert all("fixtures" not in p.parts[-2:-1] for p in find_case_files(CASES))
     assert len(find_case_files(CASES)) == 3
+
+
+# -- mistakes a case author makes, caught at load ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('expect: {say: [""]}', "expect.say: phrase 1 is empty"),
+    ('expect: {say: ["shipped", "  "]}', "expect.say: phrase 2 is empty"),
+    ('expect: {not_say: [" "]}', "expect.not_say: phrase 1 is empty"),
+    ("expect: {tool_calls: [{name: lookup_order}]}",
+     "expect.tool_calls[0].name: no tool 'lookup_order' (did you mean 'lookup_orders'?)"),
+    ("expect: {tool_calls: [{name: cancel_order}]}", "expect.tool_calls[0].name: no tool 'cancel_order' (tools: "),
+    ("expect: {tool_calls: [{name: lookup_orders, args: {order_number: '1042'}}]}",
+     "expect.tool_calls[0]: args.order_number: not an argument of lookup_orders (did you mean 'order_id'?)"),
+    ("session: {verified_email: not-an-email}", "session.verified_email: 'not-an-email' is not an email address"),
+    ("session: {verified_phone: abc}", "session.verified_phone: 'abc' is not a phone number without "
+     "merchant.default_region"),
+    ("session: {verified_phone: '415 555 0123'}", "session.verified_phone: '415 555 0123' is not a phone number"),
+    ("merchant: {default_region: US}\nsession: {verified_phone: abc}",
+     "session.verified_phone: 'abc' is not a phone number in region US"),
+])
+def test_a_check_that_could_never_work_is_an_error_at_load(suite, body, message):
+    path = write(suite / "case.yaml", MINIMAL.format(id="t/author") + body + "\n")
+    with pytest.raises(CaseError) as err:
+        load_case(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("body", [
+    "session: {verified_phone: '+14155550123', verified_email: Jane@Example.com}",
+    "merchant: {default_region: US}\nsession: {verified_phone: (415) 555-0123}",
+    "expect: {say: [shipped], say_across_replies: true, tool_calls: [{name: lookup_orders, args: {email: a@b.co}}]}",
+])
+def test_sound_sessions_and_expectations_load(suite, body):
+    load_case(write(suite / "case.yaml", MINIMAL.format(id="t/sound") + body + "\n"))
+
+
+def test_orders_a_mapping_leaves_without_ids_are_an_error_naming_the_file(suite):
+    # Canonical orders read through the shopify preset: every order loses its number.
+    text = MINIMAL.format(id="t/wrong-mapping") + "mapping: shopify\n"
+    path = write(suite / "case.yaml", text)
+    with pytest.raises(CaseError) as err:
+        load_case(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: orders (") and "fixtures/orders.json" in message
+    assert "record 1 has no order id when mapped with 'shopify'" in message
+    assert "drop `mapping:`" in message  # the data is canonical
+
+
+def test_a_shops_export_without_mapping_gets_a_hint(suite):
+    shopify = [{"id": 5510000000006201, "name": "#6201", "email": "kim@example.com", "line_items": []}]
+    write(suite / "fixtures" / "shopify.json", json.dumps({"orders": shopify}))
+    path = write(suite / "case.yaml", MINIMAL.format(id="t/no-mapping").replace("orders.json", "shopify.json"))
+    with pytest.raises(CaseError, match=r"order 1: id: .*\(add `mapping:` with the preset or mapping file for this "
+                                        r"data\)$"):
+        load_case(path)
+    assert load_case(write(suite / "ok.yaml", path.read_text() + "mapping: shopify\n")).orders[0].id == "#6201"
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("orders.json", (CASES / "fixtures" / "orders.json").read_text()),
+    ("mapping.yaml", "name: mine\norder: {id: number}\n"),
+    ("empty.yaml", ""),
+    ("list.yaml", "- id: t/x\n"),
+])
+def test_a_file_that_is_not_a_case_says_so(suite, name, text):
+    path = write(suite / "given" / name, text)
+    with pytest.raises(CaseError) as err:
+        load_cases([path])
+    assert str(err.value) == f"{path}: not an eval case file (expected a YAML mapping with keys id, now, user, expect)"
+
+
+def test_load_errors_exit_2_from_the_command_line(suite, capsys):
+    from assistant.cli import main
+
+    typo = write(suite / "typo.yaml", MINIMAL.format(id="t/typo") + "expect: {tool_calls: [{name: lookup_order}]}\n")
+    assert main(["eval", "--offline", str(typo)]) == 2
+    assert "did you mean 'lookup_orders'?" in capsys.readouterr().err
+    assert main(["eval", "--offline", str(suite / "fixtures" / "orders.json")]) == 2
+    assert "orders.json: not an eval case file" in capsys.readouterr().err

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from assistant.llm import LLMClient, ModelSettings
+from assistant.llm import LLMClient, LLMError, ModelSettings
 from evals.cases import load_cases
 from evals.cassettes import CassetteError, Cassettes, RecordingTransport, ReplayTransport, request_key
 from evals.runner import ModelSetup, Runner
@@ -138,3 +139,64 @@ def test_a_corrupt_cassette_fails_the_trial_instead_of_falling_back_silently(tmp
     assert not run.ok and trial.error is not None and "unreadable cassette" in trial.error
     assert trial.turns[0].fallback  # the agent's offline answer is in the transcript, but judged by nothing
     assert trial.verdicts == []
+
+
+# -- one file per case, never another case's ------------------------------------------------------------------
+
+
+def test_ids_that_sanitise_alike_get_their_own_files(tmp_path):
+    cassettes = Cassettes(tmp_path)
+    paths = {case_id: cassettes.path(case_id) for case_id in ("qa/a:b", "qa/a+b", "qa/a_b", "qa/a b")}
+    assert len(set(paths.values())) == 4
+    assert paths["qa/a_b"] == tmp_path / "qa" / "a_b.json"  # an id that is a file name keeps it
+    assert paths["qa/a:b"].parent == tmp_path / "qa" and paths["qa/a:b"].name.startswith("a_b-")
+    assert cassettes.path("qa/a:b") == Cassettes(tmp_path).path("qa/a:b")  # stable from run to run
+
+
+def test_two_ids_alike_record_and_replay_side_by_side(tmp_path):
+    base = load_cases([CASE])[0]
+    cases = [replace(base, spec=base.spec.model_copy(update={"id": case_id})) for case_id in ("qa/a:b", "qa/a+b")]
+    model = ScriptedModel(*(script().steps * 2))
+    folder = tmp_path / "cassettes"
+    models = ModelSetup(agent=FAKE, cassettes=Cassettes(folder), record=True,
+                        transport=lambda: httpx2.MockTransport(model.handle))
+    assert Runner(models=models).run(cases).ok
+    assert sorted(json.loads(p.read_text())["case"] for p in folder.rglob("*.json")) == ["qa/a+b", "qa/a:b"]
+    replay = Runner(models=ModelSetup(agent=REPLAY, cassettes=Cassettes(folder))).run(cases)
+    assert replay.ok, [t.error for c in replay.cases for t in c.trials]
+
+
+def test_recording_refuses_to_overwrite_another_cases_cassette(tmp_path):
+    cassettes = Cassettes(tmp_path)
+    theirs = cassettes.path("qa/a_b")
+    theirs.parent.mkdir(parents=True)
+    theirs.write_text(json.dumps({"case": "qa/a:b", "version": 1, "exchanges": []}))  # named the old way
+    before = theirs.read_text()
+    assert cassettes.conflicts(["qa/a_b", "example/order-and-email"]) == [
+        f"{theirs} holds the cassette of case 'qa/a:b', not 'qa/a_b': recording will not overwrite it"]
+
+    model = script()
+    recorder = RecordingTransport(httpx2.MockTransport(model.handle), cassettes, "qa/a_b", 1)
+    live = LLMClient(FAKE, http_client=httpx2.Client(transport=recorder))
+    with pytest.raises(LLMError, match="holds the cassette of case 'qa/a:b'"):
+        live.complete([{"role": "user", "content": "hi"}])
+    assert recorder.misses and "not 'qa/a_b'" in recorder.misses[0]
+    assert model.requests == []  # the model was never asked
+    assert theirs.read_text() == before
+    with pytest.raises(CassetteError, match="recording will not overwrite it"):
+        cassettes.add("qa/a_b", 1, 1, {"model": "m"}, {"status": 200, "json": {}})
+    assert theirs.read_text() == before
+
+
+def test_a_cassette_under_the_old_name_still_replays_for_its_own_case(tmp_path):
+    folder, _ = record(tmp_path, load_cases([CASE]))
+    base = load_cases([CASE])[0]
+    odd = replace(base, spec=base.spec.model_copy(update={"id": "example/order:email"}))
+    recorded = json.loads((folder / "example" / "order-and-email.json").read_text())
+    legacy = folder / "example" / "order_email.json"  # where "example/order:email" was recorded before
+    legacy.write_text(json.dumps({**recorded, "case": "example/order:email"}))
+    assert Runner(models=ModelSetup(agent=REPLAY, cassettes=Cassettes(folder))).run([odd]).ok
+    legacy.write_text(json.dumps({**recorded, "case": "example/order+email"}))  # another id that shared the name
+    run = Runner(models=ModelSetup(agent=REPLAY, cassettes=Cassettes(folder))).run([odd])
+    error = run.cases[0].trials[0].error
+    assert error is not None and "no cassette" in error

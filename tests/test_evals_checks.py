@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import httpx2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from assistant.llm import ModelSettings
 from evals.cases import Case, ExpectedCall, load_case
 from evals.checks import (
     JudgeError,
@@ -30,6 +36,7 @@ from evals.records import Turn
 from evals.source import MemorySource
 from tests.conftest import FIXTURES
 from tools.lookup import TOOLS, LookupContext, Session
+from tools.schema import Order
 
 CASE_FILE = FIXTURES / "evals" / "cases" / "order-and-email.yaml"
 
@@ -103,7 +110,8 @@ def test_tool_calls_pass_with_an_argument_subset_and_normalised_strings(case):
 @pytest.mark.parametrize("expected", [
     ExpectedCall(name="lookup_orders", args={"order_id": "1043"}),
     ExpectedCall(name="lookup_orders", args={"phone": "+14155550123"}),
-    ExpectedCall(name="cancel_order", args={}),
+    # Cases may name only real tools (checked at load); the check still fails on a call to another one.
+    ExpectedCall.model_construct(name="cancel_order", args={}),
 ])
 def test_tool_calls_fail_on_a_wrong_value_a_missing_argument_or_another_tool(case, expected):
     verdict = check_tool_calls([expected], [turn("...", lookup(case, order_id="#1042", email="jane@example.com"))])
@@ -299,3 +307,206 @@ def test_run_checks_runs_what_the_case_asks_and_always_disclosure_order(case):
                      "max_tool_calls"]
     bare = replace(case, spec=case.spec.model_copy(update={"expect": type(case.spec.expect)()}))
     assert [v.name for v in run_checks(bare, [turn("hi")])] == ["disclosure_order"]
+
+
+# -- disclose_only: everything of another order ---------------------------------------------------------------
+
+
+def _order(id_: str, name: str, email: str, phone: str, street: str, city: str, postal: str,
+           item: tuple[str, int, str], total: str, tracking: str | None) -> Order:
+    shipments = [{"carrier": "Canada Post", "tracking_number": tracking, "status": "in_transit"}] if tracking else []
+    return Order.model_validate({
+        "id": id_, "status": "shipped", "customer": {"name": name, "email": email, "phone": phone},
+        "shipping_address": {"name": name, "line1": street, "city": city, "region": "ON", "postal_code": postal,
+                             "country": "CA"},
+        "items": [{"name": item[0], "quantity": item[1], "price": item[2]}], "total": total, "currency": "CAD",
+        "shipments": shipments})
+
+
+ANA = _order("#M7001", "Ana Silva", "ana@maple.test", "+16135550111", "12 Rideau Street", "Ottawa", "K1N 5X8",
+             ("Maple syrup", 3, "12.50"), "41.25", "7023210039414604")
+ANA_OLDER = _order("#M7002", "Ana Silva", "ana@maple.test", "+16135550111", "12 Rideau Street", "Ottawa",
+                   "K1N 5X8", ("Beeswax candle", 1, "18.00"), "20.34", "7023210039414611")
+OMAR = _order("#M7003", "Omar Haddad", "omar@maple.test", "+14165550222", "400 Queen Street West", "Toronto",
+              "M5V 2A8", ("Ice wine tea", 2, "9.00"), "20.34", None)
+MAPLE = [ANA, ANA_OLDER, OMAR]
+ASKED = "where is M7001? ana@maple.test"
+
+
+def maple_turn(answer: str, user: str = ASKED) -> Turn:
+    return turn(answer, user=user)
+
+
+@pytest.mark.parametrize(("reply", "leak"), [
+    ("Order #M7001 has shipped. Omar Haddad ordered Ice wine tea too.", "name 'Omar Haddad' of order #M7003"),
+    ("Order #M7001 has shipped. Omar Haddad ordered Ice wine tea too.", "item 'Ice wine tea' of order #M7003"),
+    ("Your other parcel goes to Toronto.", "city 'Toronto' of order #M7003"),
+    ("It is going to M5V 2A8.", "postal code 'M5V 2A8' of order #M7003"),
+    ("The other order came to $20.34.", "total '20.34' of order #M7003"),
+    ("Your other order 7003 is processing.", "order id '#M7003' of order #M7003"),  # the guard reads it so
+    ("Also order #7003.", "order id '#M7003'"),
+    ("订单 M7001 已发货。另一个订单 ７００３。", "order id '#M7003'"),
+    ("The other parcel ends in 39414611.", "end of the tracking number '7023210039414611' of order #M7002"),
+])
+def test_disclose_only_fails_on_anything_else_of_another_order(reply, leak):
+    verdict = check_disclose_only(["#M7001"], MAPLE, [maple_turn(reply)])
+    assert verdict.status == "fail"
+    assert f"reply 1 shows the {leak}" in verdict.detail
+
+
+def test_a_tracking_number_shown_whole_is_one_leak_not_two():
+    verdict = check_disclose_only(["#M7001"], MAPLE, [maple_turn("Other parcel: 7023 2100 3941 4611.")])
+    assert verdict.detail == "reply 1 shows the tracking number '7023210039414611' of order #M7002"
+
+
+@pytest.mark.parametrize("reply", [
+    # Ana's other order shares her name, city, postal code and street with the allowed one.
+    "Order #M7001 for Ana Silva ships to 12 Rideau Street, Ottawa K1N 5X8: 3 x Maple syrup, total $41.25.",
+    "Order #M7001: Maple syrup at $12.50 each, in 7023 2100 3941 4604.",
+    "Order M7001 has shipped; it's due Friday (Toronto time).",  # the shop's own city, not Omar's
+    "You ordered 3 items in 2026.",
+])
+def test_disclose_only_passes_what_the_allowed_order_or_the_shop_share(reply):
+    case_like = check_disclose_only(["#M7001"], MAPLE, [maple_turn(reply)], shop=["Maple & Co", "Toronto"])
+    assert case_like.status == "pass", case_like.detail
+
+
+def test_a_total_equal_to_the_allowed_orders_own_amount_is_no_leak():
+    twin = OMAR.model_copy(update={"total": Decimal("37.50")})  # what Ana's three bottles of syrup cost
+    verdict = check_disclose_only(["#M7001"], [ANA, twin], [maple_turn("3 x Maple syrup: $37.50.")])
+    assert verdict.status == "pass", verdict.detail
+
+
+def test_ordinary_words_and_numbers_are_not_read_as_another_orders_details():
+    plain = OMAR.model_copy(update={"id": "#A2026", "items": [OMAR.items[0].model_copy(update={"name": "Mug"})]})
+    reply = "Order #M7001 has shipped in 2026; the mug you asked about is in it."
+    assert check_disclose_only(["#M7001"], [ANA, plain], [maple_turn(reply)]).status == "pass"
+    assert check_disclose_only(["#M7001"], [ANA, plain], [maple_turn("It shipped to toronto.")]).status == "pass"
+
+
+def test_an_order_the_shopper_named_without_its_prefix_is_theirs_to_see():
+    typed = maple_turn("I can't match order M7003 with that email.", user="where is 7003? ana@maple.test")
+    assert check_disclose_only([], MAPLE, [typed]).status == "pass"
+    said = maple_turn("Omar Haddad's order is processing.", user="where is 7003? ana@maple.test")
+    verdict = check_disclose_only([], MAPLE, [said])
+    assert verdict.status == "fail" and "name 'Omar Haddad'" in verdict.detail
+
+
+def test_disclosure_order_reads_an_id_without_its_prefix_too():
+    case = load_case(CASE_FILE)
+    maple = replace(case, orders=MAPLE)
+    verdict = check_disclosure_order(maple, [maple_turn("Order 7003 is processing.", user="hi")])
+    assert verdict.status == "fail" and "order id '#M7003' of order #M7003 before" in verdict.detail
+
+
+# -- say / not_say: one reply, full-width forms -------------------------------------------------------------
+
+
+def test_say_must_be_within_one_reply_unless_the_case_says_otherwise():
+    turns = [turn("Your order has shipped"), turn("Thanks for waiting")]
+    verdict = check_say(["shipped\nthanks"], turns)
+    assert verdict.status == "fail" and "(within any one reply)" in verdict.detail
+    assert check_say(["shipped\nthanks"], turns, across_replies=True).status == "pass"
+    assert check_say(["shipped", "thanks"], turns).status == "pass"
+
+
+def test_say_and_not_say_read_full_width_forms_as_ascii():
+    turns = [turn("订单＃１０４２已发货")]
+    assert check_say(["#1042"], turns).status == "pass"
+    assert check_not_say(["1042"], turns).status == "fail"
+
+
+def test_run_checks_passes_say_across_replies_from_the_case(case):
+    turns = [turn("Order 1Z999AA1"), turn("0123456784 is the rest")]
+    joined = replace(case, spec=case.spec.model_copy(update={"expect": case.spec.expect.model_copy(
+        update={"say": ["1Z999AA1\n0123456784"], "say_across_replies": True})}))
+    assert next(v for v in run_checks(joined, turns) if v.name == "say").status == "pass"
+    alone = replace(joined, spec=joined.spec.model_copy(update={"expect": joined.spec.expect.model_copy(
+        update={"say_across_replies": False})}))
+    assert next(v for v in run_checks(alone, turns) if v.name == "say").status == "fail"
+
+
+# -- find_identifier: no pattern compiled per value ---------------------------------------------------------
+
+
+def _regex_find_identifier(value: str, text: str) -> bool:
+    """The former implementation (a pattern per call): the reference the faster one must agree with."""
+    chars = re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", value))
+    if not chars:
+        return False
+    body = r"[\s#\-\u2010\u2011\u2013]*".join(re.escape(ch) for ch in chars)
+    return re.search(rf"(?<![0-9A-Za-z]){body}(?![0-9A-Za-z])", unicodedata.normalize("NFKC", text),
+                     re.IGNORECASE) is not None
+
+
+def test_find_identifier_compiles_nothing_per_call(monkeypatch):
+    import evals.checks
+
+    class NoRe:
+        """The checks module's `re` for this test: any pattern built from a string on a call fails it."""
+
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"re.{name} called: a pattern built per identifier")
+
+    monkeypatch.setattr(evals.checks, "re", NoRe())
+    assert find_identifier("ZQ-48151623", "your parcel zq 4815 1623 is on its way")
+    assert not find_identifier("ZQ-48151623", "ZQ481516234")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(alphabet="aZ19#- ", min_size=1, max_size=5),
+       text=st.text(alphabet="aAzZ19#-\u2013 .／１", max_size=14))
+def test_find_identifier_agrees_with_the_per_call_regex(value, text):
+    assert find_identifier(value, text) is _regex_find_identifier(value, text)
+
+
+# -- grounded: the agent's own facts ------------------------------------------------------------------------
+
+
+def test_grounded_accepts_the_number_the_shopper_asked_about(case):
+    asked = lookup(case, order_id="#9042", email="jane@example.com")
+    assert asked["result"]["result"] in {"not_found", "no_match"}
+    reply = turn("Sorry, I couldn't find order #9042 with that email.", asked,
+                 user="where is order #9042? my email is jane@example.com")
+    assert grounding_claims(case, [reply]) == [[]]
+    # A number the model passed to the tool but the shopper never wrote is still no fact.
+    invented = turn("Sorry, I couldn't find order #9042.", asked, user="where is my order? jane@example.com")
+    assert grounding_claims(case, [invented]) == [["#9042"]]
+
+
+def test_grounded_accepts_the_widget_order_number_looked_up(case):
+    # The agent looks up the order the widget names: the number counts as the shopper's, found or not.
+    widget = replace(case, spec=case.spec.model_copy(update={"order_info": {"uid": "9042"}}))
+    reply = turn("I couldn't find order #9042.", lookup(case, order_id="9042"), user="hi")
+    assert grounding_claims(widget, [reply]) == [[]]
+    assert grounding_claims(case, [reply]) == [["#9042"]]
+
+
+def test_grounding_agrees_with_the_agents_guard_on_a_real_run():
+    from evals.cases import load_cases
+    from evals.runner import ModelSetup, Runner
+    from tests.fake_model import ScriptedModel, call, say
+
+    model = ScriptedModel(
+        call("lookup_orders", {"order_id": "#9042", "email": "jane@example.com"}),
+        say("Sorry, I couldn't find order #9042 with that email. Could you check the number?"),
+    )
+    fake = ModelSettings(name="fake-model", base_url="http://fake.test/v1", api_key="k", max_retries=0)
+    (case,) = load_cases([CASE_FILE])
+    asked = case.spec.user.model_copy(update={"turns": ["Hi, where is my order #9042? My email is jane@example.com"]})
+    case = replace(case, spec=case.spec.model_copy(update={"user": asked}))
+    run = Runner(models=ModelSetup(agent=fake, transport=lambda: httpx2.MockTransport(model.handle))).run([case])
+    (turn_,) = run.cases[0].trials[0].turns
+    assert turn_.grounding == "passed" and not turn_.fallback  # the agent's guard let it through
+    assert turn_.claims == []
+    assert check_grounded([turn_]).status == "pass"
+
+
+def test_what_an_encoded_widget_payload_shows_is_known_to_the_shopper():
+    from urllib.parse import quote
+
+    shown = '{"uid": "M7003", "goods": {"title": "Ice wine tea"}}'
+    reply = maple_turn("I see the Ice wine tea on your page; which order is yours?", user="hi")
+    for order_info in (quote(shown), f"https://chat.example.cn/chat/#/?orderInfo={quote(shown)}"):
+        assert check_disclose_only([], MAPLE, [reply], order_info).status == "pass"
+    assert check_disclose_only([], MAPLE, [reply]).status == "fail"
