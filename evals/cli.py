@@ -150,6 +150,11 @@ def _prepare(opts: _Options, agent_factory: AgentFactory,
     models = _models(opts, config.model if config is not None else ModelConfig())
     if transport is not None:
         models = replace(models, transport=transport)
+    if models.record and models.cassettes is not None:
+        clashes = models.cassettes.conflicts([case.id for case in cases])
+        if clashes:  # before any model call: a recording must never overwrite another case's cassette
+            raise EvalUsageError(f"--record: {clashes[0]}" + (f" (and {len(clashes) - 1} more)" if len(clashes) > 1
+                                                              else ""))
     runner = Runner(models=models, agent_factory=agent_factory, trials=opts.trials, concurrency=opts.concurrency,
                     progress=sys.stderr.isatty(), agent_config=config.agent if config is not None else None)
     return cases, runner

@@ -272,8 +272,9 @@ class Runner:
             _trial.records = None
             if client is not None:
                 client.close()
-        if isinstance(transport, ReplayTransport) and transport.misses:
-            # The agent answered a missed request offline; the transcript is not the recorded one, so no verdict.
+        if isinstance(transport, ReplayTransport | RecordingTransport) and transport.misses:
+            # The agent answered a missed (or refused) request offline; the transcript is not the model's, so no
+            # verdict.
             result.error, result.trace, result.verdicts, result.skipped = transport.misses[0], None, [], None
         result.warnings = [r.getMessage() for r in records]
         result.latency_s = round(time.perf_counter() - started, 4)

@@ -154,6 +154,21 @@ def test_record_then_replay_through_the_command(tmp_path, capsys):
     assert trial["error"].endswith("run with --record")
 
 
+def test_record_refuses_before_any_model_call_to_overwrite_another_cases_cassette(tmp_path, capsys):
+    case = str(EVALS / "cases" / "order-and-email.yaml")
+    cassettes = tmp_path / "cassettes"
+    taken = cassettes / "example" / "order-and-email.json"  # where this case records, holding another case's
+    taken.parent.mkdir(parents=True)
+    taken.write_text(json.dumps({"case": "someone/else", "exchanges": []}))
+    model = ScriptedModel()
+    status = main(case, "--model", "fake-model", "--base-url", "http://fake.test/v1", "--record", str(cassettes),
+                  transport=lambda: httpx2.MockTransport(model.handle))
+    err = capsys.readouterr().err
+    assert status == 2 and model.requests == []
+    assert "--record:" in err and "holds the cassette of case 'someone/else'" in err
+    assert json.loads(taken.read_text())["case"] == "someone/else"
+
+
 def test_replay_needs_a_folder_and_a_model(tmp_path, capsys):
     assert main(str(EVALS / "cases"), "--replay", str(tmp_path / "none")) == 2
     assert "is not a folder of cassettes" in capsys.readouterr().err
