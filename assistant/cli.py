@@ -16,7 +16,16 @@ from tools.errors import OrderAssistantError
 if TYPE_CHECKING:
     from assistant.agent import Agent
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOURCE = 0, 1, 2, 3
+
+LOOKUP_EXIT_CODES = """\
+exit codes:
+  0  an order was found and shown
+  1  nothing shown: verification needed, no match, not found, locked after failed attempts, or bad arguments
+  2  usage or config error (bad option, config file, mapping, missing secret variable, missing store)
+  3  the order source failed: HTTP error (401, 403, 5xx ...), timeout, connection refused, unreadable reply
+     or store; the reason is on stderr
+"""
 
 
 def _orders_json(orders: Sequence[object]) -> str:
@@ -108,6 +117,8 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False, separators=(",", ":")))
     else:
         print(json.dumps(result, ensure_ascii=False, indent=2))
+    if result["result"] == "unavailable":
+        return EXIT_SOURCE  # a broken setup is not "no such order" (see LOOKUP_EXIT_CODES)
     return EXIT_OK if result["result"] == "found" else EXIT_FAILED
 
 
@@ -260,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.set_defaults(func=cmd_mapping_suggest)
 
     lookup = commands.add_parser(
-        "lookup", parents=[common], help="run the order-lookup tool under the policy; prints what the model would see"
+        "lookup", parents=[common], help="run the order-lookup tool under the policy; prints what the model would see",
+        epilog=LOOKUP_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     lookup.add_argument("--order-id", help="order number as the shopper would give it")
     lookup.add_argument("--email")

@@ -55,14 +55,72 @@ def test_lookup_needs_a_key_and_config_errors_are_one_line(tmp_path):
     assert "merchant.timezone" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_http_merchant_down_gives_a_shopper_safe_message(tmp_path):
+def test_http_merchant_down_gives_a_shopper_safe_message_and_lookup_exits_3(tmp_path):
     config = tmp_path / "merchant.yaml"
     config.write_text("source: {type: http, url: 'http://127.0.0.1:9/orders', timeout_s: 1, retries: 0}\n")
     proc = run("lookup", "--config", str(config), "--order-id", "1042", "--email", "a@example.com", "--json")
-    assert proc.returncode == 1
+    assert proc.returncode == 3  # the source failed: not "no such order" (1)
     result = json.loads(proc.stdout)
     assert result["result"] == "unavailable" and "isn't answering" in result["message"]
-    assert "Traceback" not in proc.stderr
+    assert "Connection refused" in proc.stderr and "Traceback" not in proc.stderr
+    # The shopper still gets a polite answer, and ask succeeds.
+    asked = run("ask", "--config", str(config), "--offline", "where is order 1042? a@example.com")
+    assert asked.returncode == 0 and "order system" in asked.stdout
+
+
+@pytest.fixture
+def merchant_server():
+    """A loopback merchant endpoint: /ok answers one order, /e401 refuses, /e500 fails, /none finds nothing."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    order = {"id": "1042", "status": "shipped", "customer": {"email": "jane@example.com"}}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            path = self.path.split("?")[0]
+            status, body = {"/ok": (200, [order]), "/e401": (401, {"error": "invalid token"}),
+                            "/none": (200, [])}.get(path, (500, {"error": "oops"}))
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("path", "code"), [("/ok", 0), ("/none", 1), ("/e401", 3), ("/e500", 3)])
+def test_lookup_exit_codes_tell_a_failing_source_from_no_match(tmp_path, merchant_server, path, code):
+    config = tmp_path / "merchant.yaml"
+    config.write_text(f"source: {{type: http, url: '{merchant_server}{path}', timeout_s: 2, retries: 0}}\n")
+    proc = run("lookup", "--config", str(config), "--order-id", "1042", "--email", "jane@example.com", "--json")
+    assert proc.returncode == code, proc.stderr
+    if code == 3:
+        assert f"order source failed: GET {merchant_server}{path}: HTTP" in proc.stderr
+
+
+def test_lookup_help_documents_the_exit_codes():
+    out = run("lookup", "--help").stdout
+    assert "exit codes:" in out
+    for line in ("0  an order was found", "1  nothing shown", "2  usage or config error", "3  the order source failed"):
+        assert line in out
+
+
+def test_a_bad_mapping_in_the_config_stops_lookup_and_ask(tmp_path):
+    config = tmp_path / "merchant.yaml"
+    config.write_text("source: {type: store, path: orders.db}\nmapping: shopifyy\n")
+    for args in (("lookup", "--order-id", "1", "--email", "a@b.co"), ("ask", "--offline", "where is order 1?")):
+        proc = run(*args, "--config", str(config))
+        assert proc.returncode == 2
+        assert f"{config}: mapping: no preset 'shopifyy'" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_import_then_lookup_through_a_store_config(tmp_path):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from pydantic import ValidationError
 
 from tools.config import ConfigError, HttpSourceConfig
 from tools.http_source import HttpSource, UnsupportedKey
@@ -191,8 +192,8 @@ def test_orders_path_missing_is_a_bad_response(mock: Any, make: Any) -> None:
         make(orders_path="result.items").find("email", "x@y.co")
 
 
-def test_invalid_orders_path_is_a_config_error(make: Any) -> None:
-    with pytest.raises(ConfigError, match=r"source.orders_path: .*position"):
+def test_invalid_orders_path_is_refused_by_the_config(make: Any) -> None:
+    with pytest.raises(ValidationError, match=r"orders_path\n.*position"):
         make(orders_path="result..items")
 
 
@@ -205,11 +206,16 @@ def test_non_json_is_a_bad_response(mock: Any, make: Any, body: bytes) -> None:
     assert "not JSON" in str(caught.value) or "empty body" in str(caught.value)
 
 
-@pytest.mark.parametrize("payload", [["ORD-1", "ORD-2"], 42, "ok", [[1, 2]]])
-def test_wrong_shape_is_a_bad_response(mock: Any, make: Any, payload: Any) -> None:
+@pytest.mark.parametrize(
+    ("payload", "first"),
+    [(["ORD-1", "ORD-2"], "the text 'ORD-1'"), (42, "the number 42"), ("ok", "the text 'ok'"), ([[1, 2]], "a list"),
+     ([None], "nothing (an empty value)")],
+)
+def test_wrong_shape_is_a_bad_response(mock: Any, make: Any, payload: Any, first: str) -> None:
     mock.get(URL).respond(200, json=payload)
-    with pytest.raises(MerchantBadResponse, match="expected a list of order objects"):
+    with pytest.raises(MerchantBadResponse) as caught:
         make().find("email", "x@y.co")
+    assert str(caught.value) == f"GET {URL}: expected a list of order objects, got a list whose first item is {first}"
 
 
 def test_records_that_do_not_map_are_skipped_and_logged(
@@ -221,7 +227,7 @@ def test_records_that_do_not_map_are_skipped_and_logged(
     assert [o.id for o in orders] == ["GOOD"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
-    assert "record 1: total: 'lots' is not an amount" in warnings[0]
+    assert "record 2: total: 'lots' is not an amount" in warnings[0]  # counted from 1, as imports count
 
 
 def test_a_reply_where_no_record_maps_is_a_bad_response(mock: Any, make: Any) -> None:
@@ -435,12 +441,191 @@ def test_the_secret_never_reaches_an_error_message(
     assert TOKEN not in caught.value.shopper_message
 
 
-def test_the_displayed_url_drops_query_and_user_info(mock: Any, make: Any) -> None:
-    url = "https://user:pw@shop.example.com:8443/api/orders?static=1"
+def test_the_displayed_url_drops_the_query(mock: Any, make: Any) -> None:
+    url = "https://shop.example.com:8443/api/orders?static=1"
     mock.get(url__startswith="https://shop.example.com:8443/api/orders").respond(500)
     with pytest.raises(MerchantUnavailable) as caught:
         make(url=url, retries=0).find("email", "x@y.co")
     assert str(caught.value) == "GET https://shop.example.com:8443/api/orders: HTTP 500 after 1 attempt"
+
+
+# -- secrets: redirects, redaction, odd values ------------------------------------------------------------
+
+OTHER = "https://cdn.other-site.example/orders"
+SECRET_HEADER = {"bearer": "authorization", "header": "x-api-key", "basic": "authorization"}
+
+
+@pytest.mark.parametrize("auth", AUTHS[:3], ids=lambda a: a["type"])
+@pytest.mark.parametrize(
+    "target",
+    [OTHER, "https://shop.example.com:8443/elsewhere", "http://shop.example.com/elsewhere"],
+    ids=["other-host", "other-port", "other-scheme"],
+)
+def test_a_secret_header_is_not_sent_to_another_origin_on_redirect(
+    mock: Any, make: Any, monkeypatch: pytest.MonkeyPatch, auth: dict[str, str], target: str
+) -> None:
+    monkeypatch.setenv("SHOP_USER", "shop")
+    mock.get(URL).respond(302, headers={"Location": target})
+    other = mock.get(url__startswith=target).respond(200, json=[seed_order()])
+    assert [o.id for o in make(auth=auth).find("email", "jane@example.com")] == ["ORD-12345"]
+    sent = other.calls.last.request
+    assert SECRET_HEADER[auth["type"]] not in sent.headers
+    assert TOKEN not in str(sent.url) and TOKEN not in str(sent.headers)
+
+
+@pytest.mark.parametrize("auth", AUTHS[:3], ids=lambda a: a["type"])
+def test_a_secret_header_follows_a_redirect_within_the_origin(
+    mock: Any, make: Any, monkeypatch: pytest.MonkeyPatch, auth: dict[str, str]
+) -> None:
+    monkeypatch.setenv("SHOP_USER", "shop")
+    moved = "https://shop.example.com/v2/orders"
+    mock.get(URL).respond(301, headers={"Location": moved})
+    route = mock.get(url__startswith=moved).respond(200, json=[seed_order()])
+    make(auth=auth).find("email", "jane@example.com")
+    assert SECRET_HEADER[auth["type"]] in route.calls.last.request.headers
+
+
+def test_a_secret_header_does_not_come_back_after_a_hop_elsewhere(mock: Any, make: Any) -> None:
+    mock.get(URL).respond(302, headers={"Location": OTHER})
+    mock.get(OTHER).respond(302, headers={"Location": "https://shop.example.com/back"})
+    back = mock.get("https://shop.example.com/back").respond(200, json=[])
+    make(auth={"type": "header", "name": "X-Api-Key", "value_env": "SHOP_TOKEN"}).find("email", "x@y.co")
+    assert "x-api-key" not in back.calls.last.request.headers
+
+
+def test_a_refusal_after_a_redirect_elsewhere_says_the_credentials_stayed_behind(mock: Any, make: Any) -> None:
+    mock.get(URL).respond(302, headers={"Location": OTHER})
+    mock.get(OTHER).respond(401, json={"error": "no key"})
+    with pytest.raises(MerchantRejected) as caught:
+        make(auth={"type": "header", "name": "X-Api-Key", "value_env": "SHOP_TOKEN"}).find("email", "x@y.co")
+    assert "redirected to https://cdn.other-site.example/orders, another origin" in str(caught.value)
+
+
+@pytest.mark.parametrize("auth", AUTHS, ids=lambda a: a["type"])
+@pytest.mark.parametrize("pad", ["\r", "\n", "\r\n", "  ", "\t\n"], ids=repr)
+def test_whitespace_around_a_secret_is_removed_with_a_warning_that_does_not_show_it(
+    mock: Any, make: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    auth: dict[str, str], pad: str,
+) -> None:
+    monkeypatch.setenv("SHOP_USER", "shop")
+    monkeypatch.setenv("SHOP_TOKEN", TOKEN + pad)
+    route = mock.get(URL).respond(200, json=[])
+    with caplog.at_level(logging.WARNING):
+        make(auth=auth).find("email", "x@y.co")
+    request = route.calls.last.request
+    expected = {"bearer": f"Bearer {TOKEN}", "header": TOKEN,
+                "basic": "Basic " + base64.b64encode(f"shop:{TOKEN}".encode()).decode()}
+    if auth["type"] == "query":
+        assert request.url.params["api_key"] == TOKEN
+    else:
+        assert request.headers[SECRET_HEADER[auth["type"]]] == expected[auth["type"]]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "environment variable SHOP_TOKEN begins or ends with whitespace" in warning
+    assert TOKEN[:6] not in warning
+
+
+@pytest.mark.parametrize("auth", AUTHS, ids=lambda a: a["type"])
+@pytest.mark.parametrize("value", [f"{TOKEN[:6]}\r\n{TOKEN[6:]}", f"{TOKEN[:6]}\x1b{TOKEN[6:]}"], ids=["crlf", "esc"])
+def test_a_line_break_inside_a_secret_is_a_config_error_naming_the_variable_not_the_value(
+    make: Any, monkeypatch: pytest.MonkeyPatch, auth: dict[str, str], value: str
+) -> None:
+    monkeypatch.setenv("SHOP_USER", "shop")
+    monkeypatch.setenv("SHOP_TOKEN", value)
+    with pytest.raises(ConfigError) as caught:
+        make(auth=auth)
+    message = str(caught.value)
+    assert "environment variable SHOP_TOKEN has a line break or another control character" in message
+    key = "password_env" if auth["type"] == "basic" else next(k for k in auth if k.endswith("_env"))
+    assert f"source.auth.{key}: " in message
+    assert TOKEN[:6] not in message and "\n" not in message
+
+
+@pytest.mark.parametrize("auth", AUTHS[:2], ids=lambda a: a["type"])
+def test_a_header_secret_outside_ascii_is_a_config_error(
+    make: Any, monkeypatch: pytest.MonkeyPatch, auth: dict[str, str]
+) -> None:
+    monkeypatch.setenv("SHOP_TOKEN", f"\u201c{TOKEN}\u201d")  # pasted with curly quotes
+    with pytest.raises(ConfigError, match="SHOP_TOKEN has a character outside ASCII") as caught:
+        make(auth=auth)
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize("auth", AUTHS, ids=lambda a: a["type"])
+def test_a_secret_cut_by_the_preview_is_not_half_shown(
+    mock: Any, make: Any, monkeypatch: pytest.MonkeyPatch, auth: dict[str, str]
+) -> None:
+    monkeypatch.setenv("SHOP_USER", "shop")
+    mock.get(URL).respond(401, text="x" * 174 + " bad credentials: " + TOKEN)  # the token straddles char 200
+    with pytest.raises(MerchantRejected) as caught:
+        make(auth=auth).find("email", "x@y.co")
+    assert TOKEN[:4] not in str(caught.value)
+
+
+def test_a_secret_cut_by_the_read_limit_is_not_half_shown(mock: Any, make: Any) -> None:
+    from tools.http_source import PREVIEW_BYTES
+
+    # Whitespace is collapsed in the preview, so what sits at the read limit would come to its start.
+    body = " " * (PREVIEW_BYTES - 8) + TOKEN + " and more"
+    mock.get(URL).respond(401, text=body)
+    with pytest.raises(MerchantRejected) as caught:
+        make(auth={"type": "header", "name": "X-Api-Key", "value_env": "SHOP_TOKEN"}).find("email", "x@y.co")
+    assert TOKEN[:4] not in str(caught.value)
+
+
+class _Chunks(httpx.SyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Any:
+        yield from self.chunks
+
+
+def test_a_secret_split_across_chunks_is_redacted(mock: Any, make: Any) -> None:
+    body = f'{{"error": "bad token {TOKEN}"}}'.encode()
+    mock.get(URL).respond(401, stream=_Chunks([body[:25], body[25:30], body[30:]]))  # the token spans all three
+    with pytest.raises(MerchantRejected) as caught:
+        make(auth={"type": "bearer", "token_env": "SHOP_TOKEN"}).find("email", "x@y.co")
+    assert TOKEN[:4] not in str(caught.value) and "bad token ***" in str(caught.value)
+
+
+ENCODED_KEY = "Zm9v/YmFy+c2VjcmV0="
+
+
+@pytest.mark.parametrize(
+    "echo",
+    ["api_key=Zm9v%2FYmFy%2Bc2VjcmV0%3D", "api_key=Zm9v%2fYmFy%2bc2VjcmV0%3d", '"key": "Zm9v\\/YmFy+c2VjcmV0="',
+     "key Zm9v/YmFy+c2VjcmV0="],
+    ids=["url-encoded", "lower-hex", "json-escaped", "plain"],
+)
+def test_encoded_forms_of_a_secret_are_redacted(
+    mock: Any, make: Any, monkeypatch: pytest.MonkeyPatch, echo: str
+) -> None:
+    monkeypatch.setenv("SHOP_TOKEN", ENCODED_KEY)
+    mock.get(url__startswith=URL).respond(401, text=f'{{"error": "bad key", "request": "/orders?{echo}"}}')
+    with pytest.raises(MerchantRejected) as caught:
+        make(auth={"type": "query", "param": "api_key", "value_env": "SHOP_TOKEN"}).find("email", "x@y.co")
+    message = str(caught.value)
+    assert "Zm9v" not in message and "***" in message
+
+
+def test_basic_credentials_are_redacted_in_their_encoded_form(
+    mock: Any, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_USER", "shop")
+    encoded = base64.b64encode(f"shop:{TOKEN}".encode()).decode()
+    mock.get(URL).respond(401, json={"error": f"invalid token Basic {encoded}"})
+    with pytest.raises(MerchantRejected) as caught:
+        make(auth={"type": "basic", "username_env": "SHOP_USER", "password_env": "SHOP_TOKEN"}).find("email", "x@y")
+    assert encoded not in str(caught.value) and "Basic ***" in str(caught.value)
+
+
+def test_a_record_error_echoing_a_secret_is_redacted(
+    mock: Any, make: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock.get(URL).respond(200, json=[seed_order("GOOD"), seed_order("BAD", total=f"token {TOKEN}")])
+    with caplog.at_level(logging.WARNING, logger="tools.http_source"):
+        make(auth={"type": "bearer", "token_env": "SHOP_TOKEN"}).find("email", "jane@example.com")
+    assert caplog.records and TOKEN not in caplog.text
 
 
 # -- a real loopback server ------------------------------------------------------------------------------
@@ -497,3 +682,46 @@ def test_an_unknown_order_number_is_not_tried_as_a_reference_id_where_the_endpoi
     ctx = LookupContext(source, MerchantInfo(default_region="US"), PolicyConfig(), Session())
     result = TOOLS["lookup_orders"].call(ctx, {"order_id": "9999", "email": "a@example.com"})
     assert result["result"] == "no_match"  # not "unavailable": the endpoint answered, there is no such order
+
+
+def test_a_redirect_to_another_port_on_loopback_drops_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    received: list[dict[str, str]] = []
+
+    class Other(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            received.append(dict(self.headers))
+            body = json.dumps([seed_order()]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+
+    class Redirect(Other):
+        def do_GET(self) -> None:  # noqa: N802
+            received.append(dict(self.headers))
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}/orders")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    first = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    servers = [first, other]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SHOP_TOKEN", TOKEN)
+    try:
+        config = HttpSourceConfig.model_validate({
+            "type": "http", "url": f"http://127.0.0.1:{first.server_address[1]}/orders",
+            "auth": {"type": "header", "name": "X-Api-Key", "value_env": "SHOP_TOKEN"}})
+        with HttpSource(config, load_mapping("generic")) as source:
+            assert [o.id for o in source.find("email", "jane@example.com")] == ["ORD-12345"]
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert [h.get("X-Api-Key") for h in received] == [TOKEN, None]

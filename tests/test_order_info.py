@@ -79,7 +79,8 @@ def test_lists_are_kept_and_json_string_elements_decoded() -> None:
         ('{"uid": "A1",', "orderInfo: not valid JSON (Expecting property name enclosed in double quotes at char 13)"),
         ("42", "orderInfo: expected JSON, URL-encoded JSON or a link with an orderInfo parameter"),
         ("\"just text\"", "orderInfo: expected JSON, URL-encoded JSON or a link with an orderInfo parameter"),
-        ("[1, 2]", "orderInfo: a list of orders holds a int, not an object"),
+        ("[1, 2]", "orderInfo: a list of orders holds the number 1, not an order object"),
+        ("[null]", "orderInfo: a list of orders holds nothing (an empty value), not an order object"),
         ("[]", "orderInfo: empty list"),
         ("https://www.weiyuai.cn/chat/?org=x&orderInfo=", "orderInfo: the link's orderInfo parameter is empty"),
         ("https://www.weiyuai.cn/chat/?org=x&notorderInfo=1", "orderInfo: no orderInfo parameter in the link"),
@@ -102,7 +103,7 @@ def test_too_many_layers_of_encoding() -> None:
 
 
 def test_not_a_string_or_object() -> None:
-    with pytest.raises(SampleError, match="got int"):
+    with pytest.raises(SampleError, match="got the number 42$"):
         parse_order_info(42)  # type: ignore[arg-type]
 
 

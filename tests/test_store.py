@@ -185,6 +185,23 @@ def test_missing_or_foreign_files_are_clear_errors(tmp_path: Path):
         OrderStore(junk)
 
 
+@pytest.mark.parametrize("create", [False, True], ids=["open", "create"])
+def test_a_store_in_a_missing_folder_says_the_folder_does_not_exist(tmp_path: Path, create: bool):
+    with pytest.raises(StoreError) as caught:
+        OrderStore(tmp_path / "data" / "orders.db", create=create)
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'data' / 'orders.db'}: the folder {tmp_path / 'data'} does not exist")
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_folder_as_the_store_path_is_named_as_one(tmp_path: Path):
+    with pytest.raises(StoreError, match="is a folder, not an order store"):
+        OrderStore(tmp_path, create=True)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="the folder .*file is not a folder"):
+        OrderStore(tmp_path / "file" / "orders.db", create=True)
+
+
 def test_a_canonical_orders_json_file_is_served_from_a_cached_database(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     source = tmp_path / "shop" / "orders.json"

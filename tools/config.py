@@ -1,24 +1,29 @@
 """Merchant configuration (YAML): who the merchant is, where orders come from, how they map, what the policy is.
 
 `--config PATH` on every command, else `ORDER_ASSISTANT_CONFIG`, else the bundled demo merchant. Secrets are
-never in the file: it names environment variables that hold them.
+never in the file: it names environment variables that hold them. Everything the file names is checked when it
+loads (the URL, paths, the mapping, which must exist and compile), so a mistake is reported naming the file and
+the key before a shopper's question reaches it.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 import os
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from tools._paths import parse_path
 from tools._transforms import currency_setting, region_code, zone
 from tools._yaml import parse_mapping, read_text
 
 if TYPE_CHECKING:
     from tools.mapping import Mapper
-from tools.errors import OrderAssistantError
+from tools.errors import MappingError, OrderAssistantError, kind_of
 
 __all__ = [
     "AgentConfig",
@@ -37,6 +42,14 @@ __all__ = [
 CONFIG_ENV = "ORDER_ASSISTANT_CONFIG"
 DEMO_DIR = Path(__file__).parent / "demo"
 
+log = logging.getLogger(__name__)
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP header name (RFC 9110 token): no spaces, colons or line breaks."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
+"""A host as httpx gives it (IDNA names as xn--, IPv6 without brackets)."""
+
 
 class ConfigError(OrderAssistantError):
     """The merchant config is missing, unreadable or invalid."""
@@ -48,12 +61,18 @@ class _Strict(BaseModel):
 
 class MerchantInfo(_Strict):
     name: str = "Demo Outfitters"
+    """A shop named by digits alone (`name: 1688`) is read as text."""
     timezone: str = "UTC"
     """IANA zone: naive merchant times are read in it; dates in answers are given in it."""
     default_region: str | None = None
     """ISO 3166 region for phone numbers written without a country code."""
     locale: str = "en"
     currency: str | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("timezone")
     @classmethod
@@ -81,7 +100,13 @@ class BearerAuth(_Strict):
 class HeaderAuth(_Strict):
     type: Literal["header"]
     name: str
+    """The header carrying the secret (`X-Api-Key`); like Authorization, it is never sent to another origin."""
     value_env: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _header_name(value)
 
 
 class BasicAuth(_Strict):
@@ -130,8 +155,40 @@ class HttpSourceConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        import httpx
+
+        if not value.lower().startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
+        try:
+            parsed = httpx.URL(value)
+            host = parsed.host  # an IDNA name is decoded here
+        except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are ValueErrors
+            raise ValueError(f"not a valid URL ({exc})") from None
+        if not host:
+            raise ValueError(f"{value!r} has no host name (such as https://shop.example.com/api/orders)")
+        if not _HOST.fullmatch(parsed.raw_host.decode("ascii", "replace")):
+            raise ValueError(f"{host!r} is not a host name")
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise ValueError(f"port {parsed.port} is out of range (1-65535)")
+        if parsed.userinfo:
+            raise ValueError("credentials inside the URL are not allowed (they would be shown in logs): put them "
+                             "in auth: {type: basic, username_env: ..., password_env: ...}")
+        return value
+
+    @field_validator("orders_path")
+    @classmethod
+    def _orders_path(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_path(value)  # its ValueError names the position
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            _header_name(name)
+            if _CONTROL.search(text) or not text.isascii():
+                raise ValueError(f"the value of header {name!r} must be one line of ASCII text")
         return value
 
 
@@ -180,6 +237,12 @@ class AgentConfig(_Strict):
     trip. False: the model decides every lookup itself."""
 
 
+def _header_name(value: str) -> str:
+    if not _HEADER_NAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not an HTTP header name (letters, digits and - only, such as X-Api-Key)")
+    return value
+
+
 class MerchantConfig(_Strict):
     merchant: MerchantInfo = Field(default_factory=MerchantInfo)
     source: Source = Field(default_factory=lambda: StoreSourceConfig(type="store"))
@@ -190,24 +253,48 @@ class MerchantConfig(_Strict):
     agent: AgentConfig = AgentConfig()
     base_dir: Path = Field(default=Path("."), exclude=True)
     """Directory relative paths in the file are resolved against (set by the loader)."""
+    _file: Path | None = PrivateAttr(None)
+    _mapper: tuple[object, Mapper] | None = PrivateAttr(None)
 
-    def resolve(self, path: str) -> Path:
-        """A path from the config, relative to the config file's folder."""
-        p = Path(path).expanduser()
+    @property
+    def file(self) -> Path | None:
+        """The file the config was loaded from (None for one built in code)."""
+        return self._file
+
+    def where(self, key: str) -> str:
+        """`FILE: key` (or the key alone for a config built in code), to begin an error message."""
+        return f"{self._file}: {key}" if self._file is not None else key
+
+    def resolve(self, path: str, key: str = "path") -> Path:
+        """A path from the config, relative to the config file's folder; `~` is the user's home, `~name` the
+        home of user `name` (ConfigError naming `key` when there is no such user)."""
+        try:
+            p = Path(path).expanduser()
+        except RuntimeError:  # ~name of no user, or no home at all
+            user = path.split("/", 1)[0]
+            raise ConfigError(f"{self.where(key)}: {path!r} starts with {user}, but there is no home folder for "
+                              f"{'that user' if user != '~' else 'the current user'}; write the full path") from None
         return p if p.is_absolute() else self.base_dir / p
 
     def mapping_ref(self) -> str | Path:
         """The mapping as `load_mapping` takes it: a preset name, or a resolved file path."""
         from tools.presets import preset_path
 
-        return self.mapping if preset_path(self.mapping) is not None else self.resolve(self.mapping)
+        return self.mapping if preset_path(self.mapping) is not None else self.resolve(self.mapping, "mapping")
 
     def mapper(self) -> Mapper:
         """The compiled mapping; the merchant's timezone, currency and region override the mapping's defaults
-        only where the config sets them (a bytedesk preset keeps Asia/Shanghai unless told otherwise)."""
+        only where the config sets them (a bytedesk preset keeps Asia/Shanghai unless told otherwise). Compiled
+        once per mapping and overrides (the loader compiles it to check it)."""
         from tools.mapping import load_mapping
 
-        return load_mapping(self.mapping_ref(), **self.mapping_overrides())
+        ref, overrides = self.mapping_ref(), self.mapping_overrides()
+        key = (ref, tuple(overrides.items()))
+        if self._mapper is not None and self._mapper[0] == key:
+            return self._mapper[1]
+        mapper = load_mapping(ref, **overrides)
+        self._mapper = (key, mapper)
+        return mapper
 
     def mapping_overrides(self) -> dict[str, str | None]:
         given = self.merchant.model_fields_set
@@ -218,12 +305,36 @@ class MerchantConfig(_Strict):
         }
 
 
+_EXAMPLES = {
+    "merchant": "name: Acme, timezone: America/Los_Angeles",
+    "source": "type: store, path: orders.db",
+    "source.params": "email: email, order_id: order_id",
+    "source.auth": "type: bearer, token_env: MERCHANT_API_TOKEN",
+    "source.headers": "X-Store: eu-1",
+    "policy": "verification: strict",
+    "model": "name: gpt-4o-mini",
+    "agent": "max_steps: 6",
+}
+"""How each section is written, for the message when it is not a mapping."""
+
+
 def _first_error(exc: ValidationError) -> str:
     errors = exc.errors()
     # A typo in a required key also reports the key as missing; the typo is the useful half.
-    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    error = next((e for e in errors if e["type"] in ("extra_forbidden", "invalid_key")), errors[0])
     steps, parent = _key_path(error["loc"])
     loc = ".".join(steps)
+    given = error.get("input")
+    if error["type"] == "invalid_key":
+        return f"{loc}: unknown key"
+    if error["type"] in ("dict_type", "model_type", "model_attributes_type"):
+        example = _EXAMPLES.get(loc, "key: value")
+        if given is None:
+            return f"{loc}: is empty; give its keys ({loc}: {{{example}}}) or remove the line for the defaults"
+        return f"{loc}: expected keys and values ({loc}: {{{example}}}), got {kind_of(given)}"
+    if error["type"] == "string_type":
+        hint = " (put it in quotes)" if isinstance(given, int | float) and not isinstance(given, bool) else ""
+        return f"{loc}: expected text, got {kind_of(given)}{hint}"
     if error["type"] == "extra_forbidden":
         close = difflib.get_close_matches(steps[-1], list(parent.model_fields) if parent else [], n=1)
         return f"{loc}: unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
@@ -262,7 +373,7 @@ def _key_path(loc: tuple[int | str, ...]) -> tuple[list[str], type[BaseModel] | 
 
 
 def load_config(path: str | Path) -> MerchantConfig:
-    """Read and validate a config file; ConfigError names the file and the key."""
+    """Read and validate a config file, its paths and its mapping; ConfigError names the file and the key."""
     path = Path(path)
     data = parse_mapping(read_text(path, ConfigError, "config file"), str(path), ConfigError,
                          "a YAML mapping with merchant, source, mapping, policy, model")
@@ -270,7 +381,36 @@ def load_config(path: str | Path) -> MerchantConfig:
         config = MerchantConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_first_error(exc)}") from None
-    return config.model_copy(update={"base_dir": path.resolve().parent})
+    config = config.model_copy(update={"base_dir": path.resolve().parent})
+    config._file = path
+    if isinstance(config.source, StoreSourceConfig):
+        config.resolve(config.source.path, "source.path")
+    _check_mapping(config)
+    return config
+
+
+def _check_mapping(config: MerchantConfig) -> None:
+    """ConfigError naming the file and `mapping` when the mapping is no preset, no file, or does not compile."""
+    from tools.presets import preset_names, preset_path
+
+    name = config.mapping
+    if preset_path(name) is None:
+        target = config.resolve(name, "mapping")
+        if not target.is_file():
+            names = preset_names()
+            if "/" not in name and "\\" not in name and not name.endswith((".yaml", ".yml")):
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                what = f"no preset {name!r} and no mapping file {target} ({hint}presets: {', '.join(names)})"
+            elif target.is_dir():
+                what = f"{target} is a folder, not a mapping file"
+            else:
+                what = f"no mapping file {target} (a path is relative to the config file's folder)"
+            raise ConfigError(f"{config.where('mapping')}: {what}")
+    try:
+        config.mapper()
+    except MappingError as exc:
+        raise ConfigError(f"{config.where('mapping')}: {' '.join(str(exc).split())}") from None
 
 
 def demo_config() -> MerchantConfig:
@@ -284,9 +424,28 @@ def resolve_config(path: str | Path | None = None) -> MerchantConfig:
     return load_config(chosen) if chosen else demo_config()
 
 
-def secret(name: str) -> str:
-    """The value of environment variable `name`; ConfigError telling how to set it when it is missing."""
+def secret(name: str, where: str | None = None, *, header: bool = False) -> str:
+    """The value of environment variable `name`; ConfigError telling how to set it when it is missing.
+
+    `where` ("merchant.yaml: source.auth.token_env") begins the messages. Whitespace and line breaks around the
+    value (a token pasted from a file ending in CRLF) are removed with a warning naming the variable; a line break
+    or other control character inside it, or (for a `header` value) a character outside ASCII, which an HTTP
+    header cannot carry, is a ConfigError. The value itself is never in a message.
+    """
+    prefix = f"{where}: " if where else ""
     value = os.environ.get(name)
     if not value:
-        raise ConfigError(f"environment variable {name} is not set (the config names it for a secret)")
-    return value
+        raise ConfigError(f"{prefix}environment variable {name} is not set (the config names it for a secret)")
+    stripped = value.strip()
+    if not stripped:
+        raise ConfigError(f"{prefix}environment variable {name} holds only whitespace")
+    if stripped != value:
+        log.warning("%senvironment variable %s begins or ends with whitespace or a line break; it is used without "
+                    "them (remove them from the variable to silence this warning)", prefix, name)
+    if _CONTROL.search(stripped):
+        raise ConfigError(f"{prefix}environment variable {name} has a line break or another control character "
+                          "inside it; a secret must be one line")
+    if header and not stripped.isascii():
+        raise ConfigError(f"{prefix}environment variable {name} has a character outside ASCII (a quote or space "
+                          "pasted with it?), which an HTTP header cannot carry")
+    return stripped

@@ -3,7 +3,7 @@ at the boundary, so a user sees one line naming the file and the key or position
 
 from __future__ import annotations
 
-__all__ = ["MappingError", "OrderAssistantError", "RecordError", "SampleError"]
+__all__ = ["MappingError", "OrderAssistantError", "RecordError", "SampleError", "kind_of"]
 
 
 class OrderAssistantError(Exception):
@@ -31,3 +31,21 @@ class RecordError(OrderAssistantError):
     def at(self, record: int) -> RecordError:
         """The same error, naming which record of a batch it came from."""
         return RecordError(self.field, self.reason, record)
+
+
+def kind_of(value: object) -> str:
+    """What a value is, in a user's words, for messages ("a list", "the number 5"), never a Python type name."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (a yes/no value)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of keys"
+    return "a value of another kind"

@@ -6,6 +6,11 @@ diagnosis for logs and the merchant (never a secret) and whose `shopper_message`
 
 Keys the endpoint does not support (a null name in `params`) raise `UnsupportedKey` rather than returning no
 orders: "no orders under that email" would be a wrong answer to the shopper and would count as a failed attempt.
+
+Secrets: a header carrying one (Authorization for bearer and basic, the named header for `header` auth) is sent
+only to the configured URL's origin (scheme, host and port); a redirect elsewhere is followed without it. Every
+message is redacted of each secret in the forms it may come back in (as sent, URL-encoded, JSON-escaped, and
+basic's base64 of user:password) before anything is cut to length.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 
 from tools._paths import parse_path
-from tools.config import ConfigError, HttpSourceConfig, secret
-from tools.errors import RecordError
+from tools.config import HttpSourceConfig, secret
+from tools.errors import RecordError, kind_of
 from tools.mapping import Mapper
 from tools.phones import last7
 from tools.schema import Order
@@ -39,6 +45,8 @@ BACKOFF_BASE_S = 0.25
 BACKOFF_MAX_S = 4.0
 ERROR_BODY_CHARS = 200
 """How much of a refusal's body goes into the diagnosis: enough for {"error": "invalid token"}."""
+PREVIEW_BYTES = 4096
+"""How much of a body is read for that preview (redacted whole, then cut to ERROR_BODY_CHARS)."""
 DRAIN_BYTES = 65_536
 USER_AGENT = "order-assistant/0.1"
 
@@ -84,7 +92,9 @@ class HttpSource:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        config_file: str | None = None,
     ) -> None:
+        """`config_file` names the merchant config in messages about its secrets."""
         self.config = config
         self.mapper = mapper
         self._sleep = sleep
@@ -92,35 +102,49 @@ class HttpSource:
         self._wall_clock = wall_clock
         self._jitter = jitter
         self._where = f"GET {_display_url(config.url)}"
-        try:
-            self._orders_path = parse_path(config.orders_path) if config.orders_path else None
-        except ValueError as exc:
-            raise ConfigError(f"source.orders_path: {exc}") from None
+        self._origin = _origin(httpx.URL(config.url))
+        self._orders_path = parse_path(config.orders_path) if config.orders_path else None  # checked by the config
 
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **config.headers}
         self._auth_params: dict[str, str] = {}
         auth: httpx.Auth | None = None
-        self._secrets: list[str] = []
+        secrets: list[str] = []
+        self._secret_headers: tuple[str, ...] = ()
+        """Headers never sent beyond the configured origin."""
+        in_file = f"{config_file}: " if config_file else ""
+
+        def read(key: str, header: bool = False) -> str:
+            value = secret(getattr(config.auth, key), f"{in_file}source.auth.{key}", header=header)
+            secrets.append(value)
+            return value
+
         # Secrets are read now, so a missing variable stops the service at start-up, not mid-conversation.
         match config.auth.type:
             case "bearer":
-                token = secret(config.auth.token_env)
-                headers["Authorization"] = f"Bearer {token}"
-                self._secrets.append(token)
+                headers["Authorization"] = f"Bearer {read('token_env', header=True)}"
+                self._secret_headers = ("Authorization",)
             case "header":
-                value = secret(config.auth.value_env)
-                headers[config.auth.name] = value
-                self._secrets.append(value)
+                headers[config.auth.name] = read("value_env", header=True)
+                self._secret_headers = (config.auth.name,)
             case "basic":
-                username, password = secret(config.auth.username_env), secret(config.auth.password_env)
+                username, password = read("username_env"), read("password_env")
                 auth = httpx.BasicAuth(username, password)
-                encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
-                self._secrets += [password, encoded]
+                secrets.remove(username)  # a user name alone is no secret; with the password it is, encoded
+                secrets.append(base64.b64encode(f"{username}:{password}".encode()).decode())
+                self._secret_headers = ("Authorization",)
             case "query":
-                value = secret(config.auth.value_env)
-                self._auth_params[config.auth.param] = value
-                self._secrets.append(value)
-        self._client = httpx.Client(headers=headers, auth=auth, transport=transport, follow_redirects=True)
+                self._auth_params[config.auth.param] = read("value_env")
+        self._secrets = _forms(secrets)
+        hooks = {"request": [self._keep_secrets_home]} if self._secret_headers else None
+        self._client = httpx.Client(headers=headers, auth=auth, transport=transport, follow_redirects=True,
+                                    event_hooks=hooks)
+
+    def _keep_secrets_home(self, request: httpx.Request) -> None:
+        """Drop the secret headers from a request to another origin (a redirect): httpx drops Authorization
+        itself, but not a custom header such as X-Api-Key, and keeps Authorization on an http -> https hop."""
+        if _origin(request.url) != self._origin:
+            for name in self._secret_headers:
+                request.headers.pop(name, None)
 
     def __enter__(self) -> HttpSource:
         return self
@@ -139,7 +163,10 @@ class HttpSource:
         if not records:
             return []
         mapped = self.mapper.map_records(records)
-        for error in mapped.errors:
+        # Records are counted from 1, as imports count them.
+        errors = [self._redact(f"record {e.record + 1}: {e.field}: {e.reason}" if e.record is not None else str(e))
+                  for e in mapped.errors]
+        for error in errors:
             log.warning("%s: skipped a record that does not map: %s", self._where, error)
         orders = [o for o in mapped.orders if o.id]
         if len(orders) < len(mapped.orders):
@@ -147,7 +174,7 @@ class HttpSource:
             log.warning("%s: skipped %d record(s) without an order id", self._where, len(mapped.orders) - len(orders))
         if not orders:
             # Nothing usable: "no orders" would be a wrong answer, so say the reply could not be read.
-            first = mapped.errors[0] if mapped.errors else "no order id"
+            first = errors[0] if errors else "no order id"
             raise MerchantBadResponse(
                 f"{self._where}: none of the {len(records)} records maps onto an order (first: {first})"
             )
@@ -224,7 +251,8 @@ class HttpSource:
                     self._drain(response)
                     raise _Retry(f"HTTP {status}", self._retry_after(response))
                 snippet = self._snippet(response)
-                raise MerchantRejected(self._redact(f"{self._where}: HTTP {status}{snippet}"))
+                note = self._elsewhere(response)
+                raise MerchantRejected(self._redact(f"{self._where}: HTTP {status}{snippet}{note}"))
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
             # Our own request cannot be sent (a header value with a newline, say): retrying will not help.
             raise MerchantRejected(self._redact(f"{self._where}: request not sent ({exc})")) from None
@@ -260,9 +288,9 @@ class HttpSource:
         try:
             return json.loads(body)
         except (ValueError, RecursionError) as exc:
-            raise MerchantBadResponse(
-                self._redact(f"{self._where}: reply is not JSON ({exc}; starts {_preview(body)})")
-            ) from None
+            start = self._preview(body[:PREVIEW_BYTES], complete=len(body) <= PREVIEW_BYTES)
+            message = f"{self._where}: reply is not JSON ({exc}; starts {start})"
+            raise MerchantBadResponse(self._redact(message)) from None
 
     def _drain(self, response: httpx.Response) -> None:
         """Read a short body to its end, so the pooled connection can be reused (closing mid-body drops it)."""
@@ -276,11 +304,42 @@ class HttpSource:
             return
 
     def _snippet(self, response: httpx.Response) -> str:
+        """The start of a refusal's body, redacted, for the diagnosis (PREVIEW_BYTES are read, not all of it)."""
+        chunks: list[bytes] = []
+        size = 0
+        complete = False
         try:
-            chunk = next(response.iter_bytes(), b"")
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > PREVIEW_BYTES:
+                    break
+            else:
+                complete = True
         except httpx.HTTPError:
+            pass
+        body = b"".join(chunks)
+        if not body.strip():
             return ""
-        return f" ({_preview(chunk)})" if chunk.strip() else ""
+        return f" ({self._preview(body[:PREVIEW_BYTES], complete=complete and size <= PREVIEW_BYTES)})"
+
+    def _preview(self, body: bytes, complete: bool) -> str:
+        """The start of `body`, redacted first and then cut, so a secret cut in two is never half shown.
+        `complete`: `body` is the whole reply; when it is not, its last bytes, where a secret may have been cut
+        short by the read, are dropped before redacting."""
+        text = body.decode("utf-8", "replace")
+        if not complete and self._secrets:
+            text = text[: max(0, len(text) - max(map(len, self._secrets)))]
+        text = " ".join(self._redact(text).split())
+        return repr(text[:ERROR_BODY_CHARS])
+
+    def _elsewhere(self, response: httpx.Response) -> str:
+        """A note when a refusal came from another origin than the configured one (after a redirect), where the
+        credentials are not sent."""
+        if not response.history or not self._secret_headers or _origin(response.url) == self._origin:
+            return ""
+        return (f"; the request was redirected to {_display_url(str(response.url))}, another origin, where the "
+                "credentials are not sent (set source.url to it if that is the endpoint)")
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         """Retry-After in seconds (a number or an HTTP date), or None when absent or unreadable."""
@@ -313,14 +372,36 @@ class HttpSource:
             except RecordError as exc:  # the mapping's own `records` path is not in the reply
                 raise MerchantBadResponse(f"{self._where}: {exc}") from None
         if records and not any(isinstance(r, dict) for r in records):
-            kind = type(records[0]).__name__
-            raise MerchantBadResponse(f"{self._where}: expected a list of order objects, got a list of {kind}")
+            first = "a list" if isinstance(records[0], list) else self._redact(kind_of(records[0]))
+            raise MerchantBadResponse(
+                f"{self._where}: expected a list of order objects, got a list whose first item is {first}")
         return records
 
     def _redact(self, text: str) -> str:
         for value in self._secrets:
-            text = text.replace(value, "***")
+            if value in text:
+                text = text.replace(value, "***")
         return text
+
+
+def _forms(secrets: list[str]) -> list[str]:
+    """Each secret as it may come back in a reply or an error: as is, URL-encoded (as httpx sends a query
+    parameter, and by urllib's rules, with upper- or lower-case hex), JSON-escaped (with `/` as `\\/`, as PHP
+    writes it); longest first, so a form holding another is replaced whole."""
+    forms: set[str] = set()
+    for value in secrets:
+        sent = str(httpx.QueryParams({"k": value}))[2:]
+        escaped = json.dumps(value)[1:-1]
+        found = {value, sent, quote(value, safe=""), quote_plus(value, safe=""), escaped, escaped.replace("/", "\\/")}
+        found |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), f) for f in found}
+        forms |= found
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default when none is written)."""
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
 
 
 def _walk(value: Any, steps: tuple[str | int, ...]) -> Any:
@@ -342,11 +423,6 @@ def _display_url(url: str) -> str:
     parsed = httpx.URL(url)
     port = f":{parsed.port}" if parsed.port else ""
     return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"
-
-
-def _preview(body: bytes) -> str:
-    text = body[:ERROR_BODY_CHARS].decode("utf-8", "replace")
-    return repr(" ".join(text.split()))
 
 
 def _attempts(n: int) -> str:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tools.errors import RecordError, SampleError
+from tools.errors import RecordError, SampleError, kind_of
 from tools.mapping import Mapper, compile_mapping, load_mapping
 from tools.schema import Order
 
@@ -142,14 +142,14 @@ def _parse(value: Any, depth: int) -> Any:
             raise SampleError(f"{_PARAM}: empty list")
         return [_element(item, depth) for item in value]
     if not isinstance(value, str):
-        raise SampleError(f"{_PARAM}: expected a JSON string, a URL or an object, got {type(value).__name__}")
+        raise SampleError(f"{_PARAM}: expected a JSON string, a URL or an object, got {kind_of(value)}")
     return _parse_text(value, depth)
 
 
 def _element(item: Any, depth: int) -> Any:
     parsed = _parse(item, depth + 1) if isinstance(item, str) else item
     if not isinstance(parsed, dict):
-        raise SampleError(f"{_PARAM}: a list of orders holds a {type(parsed).__name__}, not an object")
+        raise SampleError(f"{_PARAM}: a list of orders holds {kind_of(parsed)}, not an order object")
     return parsed
 
 
@@ -167,7 +167,7 @@ def _parse_text(text: str, depth: int) -> Any:
         if isinstance(decoded, str):  # JSON.stringify applied twice
             return _parse(decoded, depth + 1)
         if not isinstance(decoded, dict | list):
-            raise SampleError(f"{_PARAM}: expected a JSON object or array, got {type(decoded).__name__}")
+            raise SampleError(f"{_PARAM}: expected a JSON object or array, got {kind_of(decoded)}")
         return _parse(decoded, depth + 1)
     param = _query_param(text)
     if param is not None:

@@ -82,7 +82,14 @@ def open_source(config: MerchantConfig) -> OrderSource:
     if config.source.type == "http":
         from tools.http_source import HttpSource
 
-        return HttpSource(config.source, config.mapper())
-    from tools.store import OrderStore
+        return HttpSource(config.source, config.mapper(),
+                          config_file=str(config.file) if config.file is not None else None)
+    from tools.store import OrderStore, StoreError
 
-    return OrderStore(config.resolve(config.source.path))
+    path = config.resolve(config.source.path, "source.path")
+    try:
+        return OrderStore(path)
+    except StoreError as exc:
+        if config.file is None:
+            raise
+        raise StoreError(f"{config.where('source.path')}: {exc}") from None

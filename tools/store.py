@@ -341,6 +341,12 @@ class OrderStore:
             if create:
                 raise StoreError(f"{self.path}: a JSON orders file is read-only; import into a .db file instead")
             self._conn = _open_snapshot(self.path)
+        elif not self.path.parent.is_dir():
+            parent = self.path.parent
+            missing = "does not exist" if not parent.exists() else "is not a folder"
+            raise StoreError(f"{self.path}: the folder {parent} {missing}" + (" (create it first)" if create else ""))
+        elif self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not an order store (name a .db file in it)")
         elif not create and not self.path.exists():
             raise StoreError(f"{self.path}: no such order store (create it with `order-assistant import`)")
         else:
