@@ -4,6 +4,7 @@ against the days of the results.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, timedelta
 
@@ -394,6 +395,7 @@ def _check_dates(scan: _Scan, facts: Facts) -> None:
     _check_full_dates(scan, facts)
     if facts.today is None or not _ORDINAL_DAY.search(scan.text.lower()):
         return
+    about_parcel = _ParcelSentences(scan.text)
     for match in _DAY_OF_MONTH.finditer(scan.text):
         if _hedged(scan.text, *match.span()):
             continue  # "if it hasn't arrived by the 27th"
@@ -407,9 +409,40 @@ def _check_dates(scan: _Scan, facts: Facts) -> None:
         else:
             looking_back = [True, False]
         days = [day_of_month(facts.today, int(match.group("d")), past=back) for back in looking_back]
-        if not any(d is not None and (d in facts.result_dates or (d in facts.dates and not about_delivery))
-                   for d in days):
+        if not any(d is not None and (d in facts.result_dates or _lenient(
+                d in facts.dates, d == facts.today - timedelta(days=1), scan, match, about_parcel)) for d in days):
             scan.claim("date", *match.span())
+
+
+def _lenient(near_today: bool, yesterday: bool, scan: _Scan, match: re.Match[str],
+             about_parcel: _ParcelSentences) -> bool:
+    """Whether a date no result holds may still be said: today and the days either side are facts ("today is
+    Wednesday, Nov 25"), but never as the day it is delivered, and yesterday not in a statement about the package:
+    "it was delivered, on Nov 24" or "latest update: Nov 24" must be a result's day."""
+    if not near_today or _about_delivery(scan, *match.span()):
+        return False
+    return not yesterday or not about_parcel(match.start()) or _hedged(scan.text, *match.span())
+
+
+def _yesterday(facts: Facts) -> frozenset[date]:
+    return frozenset() if facts.today is None else frozenset({facts.today - timedelta(days=1)})
+
+
+def _impossible(match: re.Match[str]) -> bool:
+    """A month and day written as a date that no calendar has ("Nov 31", "8月32日", "2026-02-30")."""
+    g = match.group
+    for month_group, day_group in (("zm", "zd"), ("iy", "id"), ("mm", "md"), ("dm", "dd")):
+        if not g(day_group) or (month_group == "mm" and g("mm")[:3].casefold() == "may"):
+            continue
+        if month_group in ("zm", "iy"):
+            month = int(g("zm") if month_group == "zm" else g("im"))
+        else:
+            month = _MONTHS[g(month_group)[:3].casefold()]
+        day = int(g(day_group))
+        if not 1 <= month <= 12:
+            return True
+        return day < 1 or day > calendar.monthrange(2024, month)[1]  # a leap year: Feb 29 may be real
+    return False
 
 
 def _past(text: str) -> bool:
@@ -419,16 +452,19 @@ def _past(text: str) -> bool:
 
 def _check_full_dates(scan: _Scan, facts: Facts) -> None:
     spans: list[tuple[int, int]] = []
+    about_parcel = _ParcelSentences(scan.text)
     for match in _DATE.finditer(scan.text):
         if match.group("na") and _COUNT_BEFORE.search(scan.text[max(0, match.start() - 10):match.start()]):
             spans.append(match.span())
             continue
         parsed = _parse_date(match)
         if parsed is None:
+            if _impossible(match):  # "Nov 31", "8月32日": a date no result can hold
+                scan.claim("date", *match.span())
+                spans.append(match.span())
             continue
-        # Today and the days either side are facts, but not as the day it is (or was) delivered.
-        if not _stated(parsed, facts.result_dates) and (
-                not _stated(parsed, facts.dates) or _about_delivery(scan, *match.span())):
+        if not _stated(parsed, facts.result_dates) and not _lenient(
+                _stated(parsed, facts.dates), _stated(parsed, _yesterday(facts)), scan, match, about_parcel):
             scan.claim("date", *match.span())
         spans.append(match.span())
         scan.days.append(match.span())

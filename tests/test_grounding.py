@@ -972,3 +972,30 @@ def test_a_long_sentence_is_read_once_not_once_for_each_claim_in_it(facts: Facts
     monkeypatch.setattr(f"{module}.{name}", counted)
     check(answer, facts)
     assert 1 <= counted.searches <= 2
+
+
+DELIVERED_MONDAY = {"result": "found", "disclosure": "full", "orders": [{
+    "id": "#1042", "status": "delivered", "shipments": [{
+        "carrier": "UPS", "tracking_number": "1Z999AA10123456784", "status": "delivered",
+        "shipped_at": "2026-11-20T10:00-08:00", "delivered_at": "2026-11-23T11:00-08:00",
+        "events": [{"time": "2026-11-23T11:00-08:00", "status": "delivered", "description": "Delivered"}]}]}]}
+
+
+@pytest.mark.parametrize(("answer", "claimed"), [
+    # Yesterday is no fact in a statement about the package (delivered Monday, Nov 23; today Wednesday, Nov 25).
+    ("Order #1042 was delivered, on November 24.", ["November 24"]),
+    ("Latest update: November 24 at 11:00 AM, Delivered.", ["November 24"]),
+    ("It shipped on the 24th.", ["the 24th"]),
+    # Today's and yesterday's dates otherwise, a condition, and the result's own day stay facts.
+    ("As of today, November 25, order #1042 shows as delivered on November 23.", []),
+    ("Today is Wednesday, Nov 25; yesterday was Nov 24.", []),
+    ("If it hasn't arrived by Nov 24, tell us.", []),
+    # A date no calendar has.
+    ("It was delivered on Nov 31.", ["Nov 31"]),
+    ("订单#1042已于8月32日签收。", ["8月32日"]),
+    ("Shipped 2026-02-30.", ["2026-02-30"]),
+    ("Mix 3/45 of the batch.", []),  # a fraction, not a date
+])
+def test_yesterday_about_the_package_and_impossible_dates_are_claims(answer: str, claimed: list[str]) -> None:
+    facts = Facts.from_results([DELIVERED_MONDAY], tz=LA, today=TODAY)
+    assert [c.text for c in check(answer, facts, language="zh" if "订单" in answer else "en")] == claimed
