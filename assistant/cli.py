@@ -69,14 +69,24 @@ def cmd_mapping_suggest(args: argparse.Namespace) -> int:
     from tools.files import read_payload
     from tools.suggest import suggest_mapping
 
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        # Checked before the sample is read: a draft must never replace the sample, nor a mapping edited by hand.
+        if _same_path(output, Path(args.sample)):
+            raise _Usage(f"-o {output}: that is the sample; write the draft to another file")
+        if output.exists() and not args.force:
+            raise _Usage(f"-o {output}: the file exists; pass --force to replace it")
     payload = read_payload(args.sample)
     text = suggest_mapping(payload, source=str(args.sample))
-    if args.output:
+    if output is not None:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            with output.open("w" if args.force else "x", encoding="utf-8") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise _Usage(f"-o {output}: the file exists; pass --force to replace it") from None
         except OSError as exc:
-            raise _Usage(f"{args.output}: cannot write ({exc.strerror})") from None
-        print(f"wrote {args.output}", file=sys.stderr)
+            raise _Usage(f"{output}: cannot write ({exc.strerror})") from None
+        print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -139,6 +149,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                          rejects_path=Path(args.rejects) if args.rejects else None, replace=args.replace)
     print(format_result(result, as_json=args.json))
     return int(result.exit_code)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b) if a.exists() and b.exists() else a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _agent_for(args: argparse.Namespace) -> Agent:
@@ -256,7 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_mapping_check)
     suggest = mapping_commands.add_parser("suggest", help="draft a mapping file from a sample")
     suggest.add_argument("sample", metavar="SAMPLE", help="a JSON, JSONL, CSV or .xlsx sample of the merchant's orders")
-    suggest.add_argument("-o", "--output", metavar="FILE", help="write the draft here instead of stdout")
+    suggest.add_argument("-o", "--output", metavar="FILE",
+                         help="write the draft here instead of stdout (never over the sample; over an existing file "
+                         "only with --force)")
+    suggest.add_argument("--force", action="store_true", help="let -o replace an existing file")
     suggest.set_defaults(func=cmd_mapping_suggest)
 
     lookup = commands.add_parser(
