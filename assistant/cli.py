@@ -122,6 +122,20 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from tools.importer import Interrupted, format_result, interrupts_raise
+
+    try:
+        # SIGTERM (a service stopped, a container shut down) ends an import as Ctrl-C does: rolled back, and said.
+        with interrupts_raise():
+            return _import(args)
+    except Interrupted as exc:
+        if exc.result is not None and exc.result.written:
+            print(format_result(exc.result, as_json=args.json))
+        print(f"order-assistant: {exc.message()}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _import(args: argparse.Namespace) -> int:
     from tools.config import CONFIG_ENV, resolve_config
     from tools.importer import format_result, import_file
     from tools.mapping import load_mapping
@@ -138,6 +152,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         ref = config.mapping_ref()  # the merchant's own mapping, as its HTTP source would use
     else:
         raise _Usage("give --preset NAME or --mapping FILE, or --config (or $ORDER_ASSISTANT_CONFIG) naming a mapping")
+    if args.rejects:
+        for other, what in ((args.mapping, "the mapping file"), (chosen, "the config file")):
+            if other and _same_path(Path(args.rejects), Path(other)):
+                raise _Usage(f"--rejects {args.rejects}: cannot write the rejected rows there: it is {what}")
     mapper = load_mapping(ref, **overrides)
     if args.store:
         store = Path(args.store)
