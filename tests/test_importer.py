@@ -629,10 +629,15 @@ def _start_slow_import(tmp_path: Path, how: str, seconds: float, via: str) -> tu
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_WORKERS, str(pids), how, str(seconds), via, str(file),
                              str(tmp_path / "orders.db")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
-    while len(list(pids.iterdir())) < 2:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the workers did not start"
-        time.sleep(0.05)
+    try:
+        while len(list(pids.iterdir())) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.05)
+    except BaseException:
+        proc.kill()
+        _kill([int(p.name) for p in pids.iterdir()])
+        raise
     return proc, [int(p.name) for p in pids.iterdir()]
 
 
@@ -657,18 +662,29 @@ def test_workers_end_when_the_import_is_killed(tmp_path: Path, how):
     proc, workers = _start_slow_import(tmp_path, how, 60, "api")
     proc.kill()
     proc.communicate()
-    survivors = _wait_gone(workers, 5)
-    for pid in survivors:
-        os.kill(pid, signal.SIGKILL)
-    assert survivors == []
+    try:
+        assert _wait_gone(workers, 5) == []
+    finally:
+        _kill(workers)
+
+
+def _kill(pids: list[int]) -> None:
+    """End what a failing test would leave behind."""
+    for pid in pids:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not importer._can_fork(), reason="Linux /proc, fork")
 def test_sigterm_ends_an_import_and_its_workers_like_ctrl_c(tmp_path: Path):
     proc, workers = _start_slow_import(tmp_path, "kernel", 0.5, "cli")
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 143, err.decode()
-    assert err.decode() == "order-assistant: interrupted; nothing was imported, the store is unchanged\n"
-    assert _wait_gone(workers, 5) == []
-    assert not list(tmp_path.glob("orders.db*"))
+    try:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143, err.decode()
+        assert err.decode() == "order-assistant: interrupted; nothing was imported, the store is unchanged\n"
+        assert _wait_gone(workers, 5) == []
+        assert not list(tmp_path.glob("orders.db*"))
+    finally:
+        proc.kill()
+        _kill(workers)
