@@ -78,14 +78,24 @@ def cmd_mapping_suggest(args: argparse.Namespace) -> int:
     from tools.files import read_payload
     from tools.suggest import suggest_mapping
 
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        # Checked before the sample is read: a draft must never replace the sample, nor a mapping edited by hand.
+        if _same_path(output, Path(args.sample)):
+            raise _Usage(f"-o {output}: that is the sample; write the draft to another file")
+        if output.exists() and not args.force:
+            raise _Usage(f"-o {output}: the file exists; pass --force to replace it")
     payload = read_payload(args.sample)
     text = suggest_mapping(payload, source=str(args.sample))
-    if args.output:
+    if output is not None:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            with output.open("w" if args.force else "x", encoding="utf-8") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise _Usage(f"-o {output}: the file exists; pass --force to replace it") from None
         except OSError as exc:
-            raise _Usage(f"{args.output}: cannot write ({exc.strerror})") from None
-        print(f"wrote {args.output}", file=sys.stderr)
+            raise _Usage(f"{output}: cannot write ({exc.strerror})") from None
+        print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -123,6 +133,20 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from tools.importer import Interrupted, format_result, interrupts_raise
+
+    try:
+        # SIGTERM (a service stopped, a container shut down) ends an import as Ctrl-C does: rolled back, and said.
+        with interrupts_raise():
+            return _import(args)
+    except Interrupted as exc:
+        if exc.result is not None and exc.result.written:
+            print(format_result(exc.result, as_json=args.json))
+        print(f"order-assistant: {exc.message()}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _import(args: argparse.Namespace) -> int:
     from tools.config import CONFIG_ENV, resolve_config
     from tools.importer import format_result, import_file
     from tools.mapping import load_mapping
@@ -139,6 +163,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         ref = config.mapping_ref()  # the merchant's own mapping, as its HTTP source would use
     else:
         raise _Usage("give --preset NAME or --mapping FILE, or --config (or $ORDER_ASSISTANT_CONFIG) naming a mapping")
+    if args.rejects:
+        for other, what in ((args.mapping, "the mapping file"), (chosen, "the config file")):
+            if other and _same_path(Path(args.rejects), Path(other)):
+                raise _Usage(f"--rejects {args.rejects}: cannot write the rejected rows there: it is {what}")
     mapper = load_mapping(ref, **overrides)
     if args.store:
         store = Path(args.store)
@@ -150,6 +178,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                          rejects_path=Path(args.rejects) if args.rejects else None, replace=args.replace)
     print(format_result(result, as_json=args.json))
     return int(result.exit_code)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b) if a.exists() and b.exists() else a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _agent_for(args: argparse.Namespace) -> Agent:
@@ -267,7 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_mapping_check)
     suggest = mapping_commands.add_parser("suggest", help="draft a mapping file from a sample")
     suggest.add_argument("sample", metavar="SAMPLE", help="a JSON, JSONL, CSV or .xlsx sample of the merchant's orders")
-    suggest.add_argument("-o", "--output", metavar="FILE", help="write the draft here instead of stdout")
+    suggest.add_argument("-o", "--output", metavar="FILE",
+                         help="write the draft here instead of stdout (never over the sample; over an existing file "
+                         "only with --force)")
+    suggest.add_argument("--force", action="store_true", help="let -o replace an existing file")
     suggest.set_defaults(func=cmd_mapping_suggest)
 
     lookup = commands.add_parser(

@@ -155,3 +155,24 @@ def test_check_on_the_bundled_samples_with_their_presets_warns_of_nothing(capsys
         main(["mapping", "check", "--preset", preset, str(SAMPLES / sample)])
         out = capsys.readouterr().out
         assert "totals far from" not in out and "placeholder postal codes" not in out, preset
+
+
+def test_suggest_never_writes_over_the_sample_nor_an_existing_file_without_force(tmp_path, capsys):
+    sample = tmp_path / "orders.json"
+    sample.write_text((SAMPLES / "generic.json").read_text(encoding="utf-8"), encoding="utf-8")
+    original = sample.read_bytes()
+    for target in (sample, tmp_path / "." / "orders.json"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["mapping", "suggest", str(sample), "-o", str(target), "--force"])
+        assert exit_info.value.code == 2
+        assert "that is the sample" in capsys.readouterr().err
+    assert sample.read_bytes() == original
+    edited = tmp_path / "mapping.yaml"
+    edited.write_text("# edited by hand\norder: {id: id}\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["mapping", "suggest", str(sample), "-o", str(edited)])
+    assert exit_info.value.code == 2
+    assert f"-o {edited}: the file exists; pass --force to replace it" in capsys.readouterr().err
+    assert edited.read_text() == "# edited by hand\norder: {id: id}\n"
+    assert main(["mapping", "suggest", str(sample), "-o", str(edited), "--force"]) == 0
+    assert edited.read_text().startswith("# Draft mapping for")

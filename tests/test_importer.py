@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -445,3 +447,244 @@ def test_an_email_only_record_and_a_phone_only_record_are_not_one_customer(tmp_p
     assert import_file(db, _orders_file(tmp_path / "c.json", update), generic).conflicts == []
     with OrderStore(db) as store:
         assert [i.sku for i in store.find("order_id", "1001")[0].items] == ["B-1", "B-2"]
+
+
+# -- where the rejected rows may go
+
+
+@pytest.mark.parametrize("target", ["store", "store-wal", "store-shm", "store-journal", "input", "input-by-link"])
+def test_a_rejects_path_that_is_the_input_or_the_store_is_refused_before_anything_is_imported(tmp_path: Path,
+                                                                                            fixtures: Path, generic,
+                                                                                            capsys, target):
+    from assistant.cli import main
+
+    db = tmp_path / "orders.db"
+    import_file(db, fixtures / "import_orders.jsonl", generic)
+    export = tmp_path / "export.jsonl"
+    shutil.copy(fixtures / "import_bad.jsonl", export)
+    before = export.read_bytes(), db.read_bytes()
+    rejects = {"store": db, "input": export}.get(target, tmp_path / f"orders.db-{target.partition('-')[2]}")
+    if target == "input-by-link":
+        rejects = tmp_path / "link.jsonl"
+        rejects.symlink_to(export)
+    assert main(["import", str(export), "--preset", "generic", "--store", str(db), "--skip-invalid",
+                 "--rejects", str(rejects)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the rejected rows there: it is the" in err and len(err.strip().splitlines()) == 1
+    assert (export.read_bytes(), db.read_bytes()) == before
+    with OrderStore(db) as store:
+        assert store.count() == 3
+
+
+def test_a_rejects_path_that_is_the_mapping_file_is_refused(tmp_path: Path, fixtures: Path, capsys):
+    from assistant.cli import main
+
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("order: {id: id}\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["import", str(fixtures / "import_bad.jsonl"), "--mapping", str(mapping), "--skip-invalid",
+              "--store", str(tmp_path / "o.db"), "--rejects", str(mapping)])
+    assert exit_.value.code == 2
+    assert "it is the mapping file" in capsys.readouterr().err
+    assert mapping.read_text() == "order: {id: id}\n"
+
+
+def test_skip_invalid_fails_when_every_row_is_rejected(tmp_path: Path, generic, capsys):
+    from assistant.cli import main
+
+    file = _orders_file(tmp_path / "bad.json", {"id": "B1", "total": "abc"}, {"id": "B2", "total": "xyz"})
+    result = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True)
+    assert counts(result) == (0, 0, 0, 2) and result.all_rejected and result.exit_code == 1
+    assert main(["import", str(file), "--preset", "generic", "--store", str(tmp_path / "o.db"), "--skip-invalid"]) == 1
+    out = capsys.readouterr().out
+    assert f"error: every row of {file} was rejected; nothing was imported" in out
+    assert rejects_path_for(file).exists()  # the rows are still there to fix
+    one_good = _orders_file(tmp_path / "mixed.json", {"id": "B1", "total": "abc"}, _order("G1", "g@example.com", "A"))
+    assert import_file(tmp_path / "orders.db", one_good, generic, skip_invalid=True).exit_code == 0
+
+
+def test_the_rejects_of_an_earlier_run_are_removed_when_a_run_rejects_nothing(tmp_path: Path, generic):
+    file = _orders_file(tmp_path / "orders.json", {"id": "B1", "total": "abc"}, _order("G1", "g@example.com", "A"))
+    first = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True)
+    assert first.rejects_path == rejects_path_for(file) and rejects_path_for(file).exists()
+    _orders_file(file, _order("B1", "b@example.com", "A"), _order("G1", "g@example.com", "A"))  # fixed
+    second = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True)
+    assert second.old_rejects == rejects_path_for(file) and not rejects_path_for(file).exists()
+    assert "removed " + str(rejects_path_for(file)) in format_result(second, as_json=False)
+    third = import_file(tmp_path / "orders.db", file, generic, skip_invalid=True)
+    assert third.old_rejects is None and "removed" not in format_result(third, as_json=False)
+    # Without --skip-invalid there is no rejects file to speak of: whatever is there stays.
+    rejects_path_for(file).write_text("{}\n")
+    assert import_file(tmp_path / "orders.db", file, generic).old_rejects is None and rejects_path_for(file).exists()
+
+
+# -- the total warning judges the order as imported
+
+
+def test_the_total_warning_judges_an_order_given_in_several_records_as_merged(tmp_path: Path, generic):
+    # The second record adds an item worth 5 to an order of 59.99: its own items are far from the total, the
+    # merged order's are not.
+    first = {**_order("ORD-1", "a@example.com"), "total": "59.99", "items": [{"sku": "A", "price": "59.99"}]}
+    second = {**_order("ORD-1", "a@example.com"), "total": "59.99", "items": [{"sku": "NEW", "price": "5"}]}
+    result = import_file(tmp_path / "orders.db", _orders_file(tmp_path / "dup.json", first, second), generic)
+    assert result.repeated == ["ORD-1"] and result.far_totals == 0
+    assert "far from" not in format_result(result, as_json=False)
+    # The same record given after the first was imported merges into the stored order: judged as merged too.
+    import_file(tmp_path / "b.db", _orders_file(tmp_path / "first.json", first), generic)
+    later = import_file(tmp_path / "b.db", _orders_file(tmp_path / "second.json", second), generic)
+    assert counts(later) == (0, 1, 0, 0) and later.far_totals == 0
+    # A merged order that is far is still reported, once.
+    cents = {**_order("ORD-2", "c@example.com"), "total": "6499", "items": [{"sku": "A", "price": "59.99"}]}
+    again = {**cents, "items": [{"sku": "NEW", "price": "5"}]}
+    far = import_file(tmp_path / "c.db", _orders_file(tmp_path / "far.json", cents, again), generic)
+    assert far.far_totals == 1 and far.far_total_examples == ["order ORD-2: total 6499, items 64.99"]
+
+
+# -- SIGINT and SIGTERM: the store unchanged (or said to have changed), the workers gone
+
+
+def _interrupt_while(monkeypatch, target: object, name: str, signum: int) -> None:
+    original = getattr(target, name)
+
+    def interrupted(*args, **kwargs):
+        result = original(*args, **kwargs)
+        os.kill(os.getpid(), signum)
+        return result
+
+    monkeypatch.setattr(target, name, interrupted)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_import_says_nothing_was_imported_and_the_store_is_unchanged(tmp_path: Path, fixtures: Path,
+                                                                                   generic, monkeypatch, capsys,
+                                                                                   signum, code):
+    from assistant.cli import main
+    from tools import store
+
+    db = tmp_path / "orders.db"
+    import_file(db, fixtures / "import_orders.jsonl", generic)
+    before = db.read_bytes()
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 50)
+    _interrupt_while(monkeypatch, store.Batch, "write", signum)
+    assert main(["import", str(big), "--preset", "generic", "--store", str(db)]) == code
+    captured = capsys.readouterr()
+    assert captured.err == "order-assistant: interrupted; nothing was imported, the store is unchanged\n"
+    assert captured.out == ""
+    assert db.read_bytes() == before
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handlers are put back
+    # A first import interrupted leaves no store behind.
+    assert main(["import", str(big), "--preset", "generic", "--store", str(tmp_path / "new.db")]) == code
+    assert not list(tmp_path.glob("new.db*"))
+
+
+def test_a_signal_during_the_commit_waits_and_then_says_the_import_was_committed(tmp_path: Path, generic,
+                                                                                monkeypatch, capsys):
+    from assistant.cli import main
+
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 50)
+    _interrupt_while(monkeypatch, OrderStore, "close", signal.SIGTERM)  # closed just after the commit
+    assert main(["import", str(big), "--preset", "generic", "--store", str(tmp_path / "orders.db")]) == 143
+    captured = capsys.readouterr()
+    assert captured.out.startswith("50 inserted, 0 updated, 0 unchanged, 0 rejected")
+    assert "interrupted after the import was committed" in captured.err
+    monkeypatch.undo()
+    with OrderStore(tmp_path / "orders.db") as store:
+        assert store.count() == 50
+
+
+_SLOW_WORKERS = """
+import os, sys, time
+from pathlib import Path
+from tools import importer
+from tools.importer import import_file
+from tools.mapping import load_mapping
+
+pids = Path(sys.argv[1])
+
+def slow(bounds):
+    (pids / str(os.getpid())).touch()
+    time.sleep(float(sys.argv[3]))
+    return importer._Part([], [], bounds[1] - bounds[0])
+
+importer._records_part = slow
+importer.PARALLEL_FROM = 10
+if sys.argv[2] == "watch":  # as where the kernel cannot end a worker with its parent
+    importer._killed_with_parent = lambda parent: False
+if sys.argv[4] == "cli":
+    os.cpu_count = lambda: 2  # workers even on a one-CPU machine
+    from assistant.cli import main
+    sys.exit(main(["import", sys.argv[5], "--preset", "generic", "--store", sys.argv[6]]))
+import_file(sys.argv[6], sys.argv[5], load_mapping("generic"), workers=2)
+"""
+
+
+def _start_slow_import(tmp_path: Path, how: str, seconds: float, via: str) -> tuple[subprocess.Popen, list[int]]:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    file = tmp_path / "big.json"
+    _big_jsonl(tmp_path / "rows.jsonl", 40)
+    file.write_text(json.dumps([json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]))
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WORKERS, str(pids), how, str(seconds), via, str(file),
+                             str(tmp_path / "orders.db")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    try:
+        while len(list(pids.iterdir())) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.05)
+    except BaseException:
+        proc.kill()
+        _kill([int(p.name) for p in pids.iterdir()])
+        raise
+    return proc, [int(p.name) for p in pids.iterdir()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rpartition(")")[2].split()[0] == "Z"  # a zombie has ended; only its entry is left
+    except FileNotFoundError:
+        return True
+
+
+def _wait_gone(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not all(map(_gone, pids)):
+        time.sleep(0.05)
+    return [pid for pid in pids if not _gone(pid)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not importer._can_fork(), reason="Linux /proc, fork")
+@pytest.mark.parametrize("how", ["kernel", "watch"])
+def test_workers_end_when_the_import_is_killed(tmp_path: Path, how):
+    proc, workers = _start_slow_import(tmp_path, how, 60, "api")
+    proc.kill()
+    proc.communicate()
+    try:
+        assert _wait_gone(workers, 5) == []
+    finally:
+        _kill(workers)
+
+
+def _kill(pids: list[int]) -> None:
+    """End what a failing test would leave behind."""
+    for pid in pids:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not importer._can_fork(), reason="Linux /proc, fork")
+def test_sigterm_ends_an_import_and_its_workers_like_ctrl_c(tmp_path: Path):
+    proc, workers = _start_slow_import(tmp_path, "kernel", 0.5, "cli")
+    try:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143, err.decode()
+        assert err.decode() == "order-assistant: interrupted; nothing was imported, the store is unchanged\n"
+        assert _wait_gone(workers, 5) == []
+        assert not list(tmp_path.glob("orders.db*"))
+    finally:
+        proc.kill()
+        _kill(workers)

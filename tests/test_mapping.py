@@ -454,3 +454,72 @@ def test_a_negative_quantity_is_an_error_naming_its_field_and_zero_is_kept():
         (2, "shipments[].items[].quantity", "-1 is not a quantity"),
     ]
     assert [[item.quantity for item in order.items] for order in result.orders] == [[0, 3]]
+
+
+# -- mistakes found when the mapping is loaded, not on every record
+
+
+@pytest.mark.parametrize(("field", "message"), [
+    ('id: {jmespath: "foo(bar)"}', r"order\.id\.jmespath: JMESPath 'foo\(bar\)': unknown function foo\(\)"),
+    ('id: {jmespath: "sum(a, b)"}', r"order\.id\.jmespath: JMESPath 'sum\(a, b\)': sum\(\) takes 1 argument, not 2"),
+    ('id: {jmespath: "not_null()"}', r"order\.id\.jmespath: JMESPath 'not_null\(\)': not_null\(\) takes at least 1 "
+                                    r"argument, not 0"),
+    ("customer: {phone: {path: phone, transform: {phone: XX}}}",
+     r"order\.customer\.phone\.transform\.phone: 'XX' is not an ISO 3166 region"),
+    ('id: {path: id, transform: {split: ""}}', r"order\.id\.transform\.split: expected the text that separates"),
+    ("created_at: {path: t, transform: {datetime: {format: 5}}}",
+     r"order\.created_at\.transform\.datetime\.format: expected a format as text, such as '%Y-%m-%d %H:%M:%S' "
+     r"\(got 5\)"),
+    ('created_at: {path: t, transform: {datetime: "YYYY-MM-DD"}}',
+     r"order\.created_at\.transform\.datetime: 'YYYY-MM-DD' has no % directive"),
+    ('created_at: {path: t, transform: {date: {format: "%Y-%Q"}}}',
+     r"order\.created_at\.transform\.date\.format: '%Y-%Q' is not a strptime format"),
+    ("status: {path: s, map: {shipped: sent_out}}",
+     r"order\.status\.map\.shipped: 'sent_out' is not an order status: write one of pending, processing, on_hold, "
+     r"partially_shipped, shipped, delivered, cancelled, refunded, returned, unknown"),
+    ("status: {const: teleported}", r"order\.status\.const: 'teleported' is not an order status"),
+    ("status: {path: s, default: teleported}", r"order\.status\.default: 'teleported' is not an order status"),
+    ("status: {cases: [{when: {s: x}, value: teleported}]}",
+     r"order\.status\.cases\[0\]\.value: 'teleported' is not an order status"),
+    ("shipments: {each: p, fields: {status: {path: s, map: {x: exploded}}}}",
+     r"order\.shipments\.fields\.status\.map\.x: 'exploded' is not a shipment status: write one of label_created"),
+])
+def test_mistakes_in_a_mapping_are_errors_at_load_naming_the_key(field, message):
+    with pytest.raises(MappingError, match=rf"^test\.yaml: {message}"):
+        mapper(f"order:\n  {field}\n")
+
+
+def test_valid_transform_arguments_and_status_targets_load():
+    m = mapper("""
+order:
+  id: {path: id, transform: [{split: " / "}, first]}
+  created_at: {path: t, transform: {datetime: "%d.%m.%Y %H:%M"}}
+  customer: {phone: {path: phone, transform: {phone: cn}}}
+  status: {path: s, map: {sent: Shipped, gone: partially-shipped, lost: {unknown: lost in transit}}, default: pending}
+""")
+    order = m.map_one({"id": "A1 / B2", "t": "14.09.2022 11:03", "phone": "13800138000", "s": "sent"})
+    assert (order.id, order.customer.phone, order.status) == ("A1", "+8613800138000", OrderStatus.SHIPPED)
+    assert order.created_at == datetime(2022, 9, 14, 11, 3, tzinfo=UTC)
+    assert m.map_one({"id": "1", "s": "gone"}).status == OrderStatus.PARTIALLY_SHIPPED
+    mapped = m.map_records([{"id": "1", "s": "lost"}], notes=True)
+    assert mapped.orders[0].status == OrderStatus.UNKNOWN
+    assert mapped.unknown_labels == [("order.status", "lost in transit")]
+    assert mapped.orders[0].status_text == "lost"
+
+
+def test_a_jmespath_function_given_a_value_of_another_type_fails_the_record_naming_the_field():
+    m = mapper('order:\n  id: id\n  total: {jmespath: "sum(items[].price)"}\n  currency: {const: USD}\n')
+    mapped = m.map_records([{"id": "1", "items": [{"price": 1}, {"price": 2.5}]},
+                            {"id": "2", "items": [{"price": "12.50"}]},
+                            {"id": "3"}])  # no items: null, as a path to nothing is
+    assert [o.total for o in mapped.orders] == [Decimal("3.5"), None]
+    (error,) = mapped.errors
+    assert (error.record, error.field) == (1, "total")
+    assert error.reason == ("JMESPath sum() takes array-number, not text '12.50' (to_number() reads a number written "
+                            "as text)")
+    nested = mapper("order:\n  id: id\n  items: {each: lines, fields: {name: {jmespath: \"join(', ', tags)\"}}}\n")
+    (error,) = nested.map_records([{"id": "1", "lines": [{"tags": ["a", 1]}]}]).errors
+    assert error.field == "items[].name" and "join() takes" in error.reason
+    records = mapper('records: {jmespath: "sum(orders)"}\norder:\n  id: id\n')
+    with pytest.raises(RecordError, match=r"records: JMESPath sum\(\) takes array-number"):
+        records.records({"orders": ["x"]})

@@ -3,6 +3,7 @@ statements that compute it from a payload (paths, conditions, cases, nested obje
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, get_args, get_origin
@@ -10,7 +11,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from tools._mapping_codegen import Emit, Env, Gen
-from tools._mapping_convert import coercer, compile_transform, text_code
+from tools._mapping_convert import ReportedUnknown, coercer, compile_transform, text_code
 from tools._mapping_spec import Condition, ValueSpec, did_you_mean, pydantic_message
 from tools._paths import Getter, compile_jmespath, compile_path, jmespath_fields
 from tools.schema import OrderStatus, ShipmentStatus
@@ -189,6 +190,8 @@ def compile_value(raw: Any, key: str, kind: str, env: Env, prefix: Prefix) -> Em
         env.error(key, pydantic_message(exc, ValueSpec))
         return _emit_none
 
+    if kind in ("order_status", "shipment_status"):
+        spec = _status_targets(spec, key, kind, env)
     source = _compile_source(spec, key, env, prefix)
     steps: list[Callable[[Any], Any]] = []
     if spec.transform is not None:
@@ -212,6 +215,40 @@ def compile_value(raw: Any, key: str, kind: str, env: Env, prefix: Prefix) -> Em
         coerce(g, out)
 
     return emit
+
+
+def _status_targets(spec: ValueSpec, key: str, kind: str, env: Env) -> ValueSpec:
+    """`spec` with the statuses it writes itself (`map` targets, `const`, `default`, cases' `value`) checked: each
+    must be canonical, or `{unknown: LABEL}` for a status deliberately unknown that `mapping check` reports under
+    LABEL (as the shopify preset does for a payment state Shopify may add). Anything else would fall to `unknown`
+    on every record it applies to, reported as if it were a merchant's label: an error naming the key."""
+    enum = OrderStatus if kind == "order_status" else ShipmentStatus
+    canonical = [member.value for member in enum]
+    what = "an order status" if enum is OrderStatus else "a shipment status"
+
+    def target(where: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dict) and set(value) == {"unknown"} and isinstance(value["unknown"], str) \
+                and value["unknown"].strip():
+            return ReportedUnknown(value["unknown"].strip())
+        guess = re.sub(r"[\s\-]+", "_", value.strip().casefold()) if isinstance(value, str) else None
+        if guess not in canonical:
+            env.error(where, f"{value!r} is not {what}: write one of {', '.join(canonical)} (or {{unknown: LABEL}} "
+                             "for an unknown status that `mapping check` reports as LABEL)")
+        return value
+
+    update: dict[str, Any] = {}
+    if spec.map:
+        update["map"] = {label: target(f"{key}.map.{label}", value) for label, value in spec.map.items()}
+    if "const" in spec.model_fields_set:
+        update["const"] = target(f"{key}.const", spec.const)
+    if spec.default is not None:
+        update["default"] = target(f"{key}.default", spec.default)
+    if spec.cases:
+        update["cases"] = [case.model_copy(update={"value": target(f"{key}.cases[{i}].value", case.value)})
+                           for i, case in enumerate(spec.cases)]
+    return spec.model_copy(update=update) if update else spec
 
 
 def _value_map(labels: dict[str, Any], key: str, env: Env) -> dict[Any, Any]:

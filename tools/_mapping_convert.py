@@ -4,6 +4,7 @@ kind of its canonical field."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,18 @@ from tools._paths import Context
 from tools.schema import OrderStatus, ShipmentStatus
 
 _NO_ARG = object()
+
+
+class ReportedUnknown:
+    """A status a mapping writes as `{unknown: LABEL}`: `unknown`, reported by `mapping check` as LABEL."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"{{unknown: {self.label!r}}}"
 
 
 def compile_transform(raw: Any, key: str, env: Env) -> Callable[[Any], Any] | None:
@@ -51,7 +64,13 @@ def compile_transform(raw: Any, key: str, env: Env) -> Callable[[Any], Any] | No
         unit = opts.get("unit")
         if unit not in (None, "s", "ms"):
             env.error(f"{key}.{name}.unit", "expected s or ms")
-        return tf.to_datetime(zone, opts.get("format"), unit)
+        fmt = opts.get("format")
+        if fmt is not None:
+            problem = _format_problem(fmt)
+            if problem:
+                env.error(f"{key}.{name}" + ("" if isinstance(arg, str) else ".format"), problem)
+                return None
+        return tf.to_datetime(zone, fmt, unit)
     if name == "minor_units":
         if isinstance(arg, int) and not isinstance(arg, bool):
             exponent = arg
@@ -59,7 +78,16 @@ def compile_transform(raw: Any, key: str, env: Env) -> Callable[[Any], Any] | No
             exponent = int(args({"exponent"}).get("exponent", tf.currency_exponent(env.currency)))
         return tf.minor_units(exponent)
     if name == "phone":
-        region = arg if isinstance(arg, str) else env.region
+        if arg is _NO_ARG or arg is None:
+            return tf.phone(env.region)
+        if not isinstance(arg, str):
+            env.error(f"{key}.{name}", "expected a region, such as US or CN")
+            return None
+        try:
+            region = tf.region_code(arg)
+        except ValueError as exc:
+            env.error(f"{key}.{name}", str(exc))
+            return None
         return tf.phone(region)
     if name == "strip_prefix":
         if not isinstance(arg, str):
@@ -68,7 +96,13 @@ def compile_transform(raw: Any, key: str, env: Env) -> Callable[[Any], Any] | No
         prefix = arg
         return lambda v: v[len(prefix) :] if isinstance(v, str) and v.startswith(prefix) else v
     if name == "split":
-        sep = arg if isinstance(arg, str) else ","
+        if arg is _NO_ARG or arg is None:
+            sep = ","
+        elif not isinstance(arg, str) or not arg:
+            env.error(f"{key}.{name}", "expected the text that separates the parts, such as ',' or ' / '")
+            return None
+        else:
+            sep = arg
         return lambda v: [part.strip() for part in v.split(sep) if part.strip()] if isinstance(v, str) else v
     simple: dict[str, Callable[[Any], Any]] = {
         "json": tf.decode_json,
@@ -88,6 +122,25 @@ def compile_transform(raw: Any, key: str, env: Env) -> Callable[[Any], Any] | No
         return simple[name]
     known = sorted([*simple, "datetime", "date", "minor_units", "phone", "strip_prefix", "split"])
     env.error(key, f"unknown transform {name!r}{did_you_mean(name, known)}")
+    return None
+
+
+_DIRECTIVE = re.compile(r"%(.)")
+
+
+def _format_problem(fmt: Any) -> str | None:
+    """Why `fmt` cannot be a strptime format, or None: it must be text with at least one directive that strptime
+    knows ("%Y-%m-%d %H:%M", not "YYYY-MM-DD")."""
+    if not isinstance(fmt, str):
+        return f"expected a format as text, such as '%Y-%m-%d %H:%M:%S' (got {fmt!r})"
+    if not _DIRECTIVE.search(fmt):
+        return f"{fmt!r} has no % directive: write the format as strptime does, such as '%Y-%m-%d %H:%M:%S'"
+    try:
+        time.strptime("", fmt)
+    except ValueError as exc:
+        text = str(exc)
+        if "does not match format" not in text:  # "'Q' is a bad directive in format '%Q'", "stray % in format"
+            return f"{fmt!r} is not a strptime format ({text})"
     return None
 
 
@@ -127,7 +180,7 @@ def coercer(kind: str, key: str, env: Env) -> Callable[[Gen, str], None]:
                 return None
             if isinstance(v, enum):
                 return v
-            label = str(v).strip()
+            label = v.label if v.__class__ is ReportedUnknown else str(v).strip()
             guess = re.sub(r"[\s\-]+", "_", label.casefold())
             if guess in values:
                 return guess

@@ -3,12 +3,14 @@ current element, at the record (`$.name`), or at the grouped rows of an export (
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any
 
 import jmespath
-from jmespath.exceptions import JMESPathError
+import jmespath.functions
+from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
 Getter = Callable[[Any, "Context"], Any]
 
@@ -116,11 +118,19 @@ def compile_path(path: str) -> tuple[Getter, str]:
 
 def compile_jmespath(expression: str) -> tuple[Getter, str]:
     """A getter for a JMESPath expression and the leading field chain it reads, for the usage report
-    (`jmespath_fields` gives every chain)."""
+    (`jmespath_fields` gives every chain). ValueError for an expression that is not JMESPath or calls a function
+    JMESPath does not have, or with the wrong number of arguments.
+
+    At run time, a function given null (a field the record lacks) gives null, as a missing path does; given a
+    value of another type (text where it adds numbers), the getter raises ValueError saying so, which fails the
+    record naming its field rather than leaving the field silently empty."""
     try:
         compiled = jmespath.compile(expression)
     except JMESPathError as exc:
         raise ValueError(f"invalid JMESPath {expression!r}: {exc}") from None
+    problem = _function_problem(compiled.parsed)
+    if problem:
+        raise ValueError(f"JMESPath {expression!r}: {problem}")
     chain: list[str] = []
     node: Any = compiled.parsed
     while True:
@@ -138,10 +148,56 @@ def compile_jmespath(expression: str) -> tuple[Getter, str]:
     def get(node: Any, ctx: Context) -> Any:
         try:
             return compiled.search(node)
-        except JMESPathError:
-            return None
+        except JMESPathTypeError as exc:
+            if exc.actual_type in ("null", "NoneType"):
+                return None
+            raise ValueError(_type_error(exc)) from None
+        except JMESPathError as exc:
+            raise ValueError(f"JMESPath {expression!r}: {exc}") from None
 
     return get, ".".join(chain)
+
+
+_FUNCTIONS: dict[str, Any] = jmespath.functions.Functions.FUNCTION_TABLE
+
+
+def _function_problem(node: Any) -> str | None:
+    """The first call in a parsed JMESPath expression to a function JMESPath lacks, or with the wrong number of
+    arguments (jmespath itself finds these only when the call runs)."""
+    if not isinstance(node, dict):
+        return None
+    if node.get("type") == "function_expression":
+        name = node.get("value")
+        if name not in _FUNCTIONS:
+            close = difflib.get_close_matches(str(name), list(_FUNCTIONS), n=1)
+            hint = f" (did you mean {close[0]}()?)" if close else ""
+            return f"unknown function {name}(){hint}; JMESPath's functions: {', '.join(sorted(_FUNCTIONS))}"
+        signature = _FUNCTIONS[name]["signature"]
+        given = len(node.get("children") or ())
+        variadic = bool(signature) and signature[-1].get("variadic")
+        if (given < len(signature)) if variadic else (given != len(signature)):
+            wanted = f"at least {len(signature)}" if variadic else str(len(signature))
+            plural = "" if wanted.endswith("1") else "s"
+            return f"{name}() takes {wanted} argument{plural}, not {given}"
+    for child in node.get("children") or ():
+        problem = _function_problem(child)
+        if problem:
+            return problem
+    return None
+
+
+_JSON_TYPES = {"str": "text", "string": "text", "int": "a number", "float": "a number", "number": "a number",
+               "list": "an array", "array": "an array", "dict": "an object", "object": "an object",
+               "bool": "a boolean", "boolean": "a boolean"}
+
+
+def _type_error(exc: JMESPathTypeError) -> str:
+    value = repr(exc.current_value)
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    got = _JSON_TYPES.get(exc.actual_type, exc.actual_type)
+    wanted = " or ".join(exc.expected_types)
+    hint = " (to_number() reads a number written as text)" if "number" in wanted and got == "text" else ""
+    return f"JMESPath {exc.function_name}() takes {wanted}, not {got} {shown}{hint}"
 
 
 # Nodes whose children are all read from the current element (`a || b`, `f(a, b)`, `{x: a, y: b}`).

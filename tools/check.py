@@ -136,7 +136,7 @@ def check_sample(mapper: Mapper, payload: Payload) -> CheckReport:
     """Map every record of `payload` and report missing minimum fields, unknown labels and unused fields, and warn
     of totals far from their items and of placeholder postal codes."""
     try:
-        records = payload.data if payload.kind != "json" else mapper.records(payload.data)
+        records = payload.data if payload.kind != "json" or payload.data == [] else mapper.records(payload.data)
     except RecordError as exc:
         raise SampleError(f"{payload.path or 'sample'}: {exc}") from None
     mapped = mapper.map_records(records, notes=True)
@@ -153,7 +153,8 @@ def check_sample(mapper: Mapper, payload: Payload) -> CheckReport:
         postal_code = order.shipping_address.postal_code if order.shipping_address else None
         if postal_code and is_placeholder_postal_code(postal_code):
             report.placeholder_postal_codes[postal_code] += 1
-    report.errors = [f"{payload.line_of(e.record or 0)}: {e.field}: {e.reason}" for e in mapped.errors]
+    report.errors = [f"{payload.line_of(e.record or 0)}: {e.field}: {e.reason}{payload.note_of(e.record or 0)}"
+                     for e in mapped.errors]
     report.unknown_labels = Counter(mapped.unknown_labels)
     seen: set[str] = set()
     for record in records:

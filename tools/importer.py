@@ -12,6 +12,7 @@ core: see benchmarks/bench_store.py.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import gc
 import itertools
@@ -19,6 +20,10 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,12 +35,13 @@ from typing import Any
 
 from tools.check import TOTAL_ABOVE, TOTAL_BELOW, far_total, missing_minimum
 from tools.errors import RecordError, SampleError
-from tools.files import Payload, jsonl_lines, read_payload
+from tools.files import Payload, json_loads, jsonl_lines, read_payload
 from tools.mapping import Mapper
-from tools.schema import money_text
-from tools.store import OrderRow, OrderStore, order_row
+from tools.schema import Order, money_text
+from tools.store import Batch, OrderRow, OrderStore, order_row
 
-__all__ = ["BadRow", "ImportResult", "format_result", "import_file", "rejects_path_for"]
+__all__ = ["BadRow", "ImportResult", "Interrupted", "format_result", "import_file", "interrupts_raise",
+           "rejects_path_for"]
 
 log = logging.getLogger("order_assistant.importer")
 
@@ -87,11 +93,39 @@ class ImportResult:
     """Orders imported with a total far from what their items add up to (see `tools.check.far_total`)."""
     far_total_examples: list[str] = field(default_factory=list)
     """The first few of them: "order 118: total 3, items 15.00"."""
+    old_rejects: Path | None = None
+    """The rejects file of an earlier run, removed because this run (with --skip-invalid) rejected nothing."""
+
+    @property
+    def all_rejected(self) -> bool:
+        """Every record was rejected (with --skip-invalid): nothing was imported though the import went through."""
+        return self.written and self.rejected > 0 and not (self.inserted or self.updated or self.unchanged)
 
     @property
     def exit_code(self) -> int:
-        """1 when bad rows stopped the import, else 0."""
-        return 1 if self.errors and not self.written else 0
+        """1 when bad rows stopped the import, or when every row was rejected; else 0."""
+        return 1 if (self.errors and not self.written) or self.all_rejected else 0
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped an import (SIGTERM under `interrupts_raise`; a KeyboardInterrupt comes out of
+    `import_file` as this). `result` says what was done: when not `result.written`, the transaction was rolled back
+    and the store is as it was."""
+
+    def __init__(self, signum: int, result: ImportResult | None = None) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.result = result
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process its signal ended: 130 for SIGINT, 143 SIGTERM."""
+        return 128 + self.signum
+
+    def message(self) -> str:
+        if self.result is None or not self.result.written:
+            return "interrupted; nothing was imported, the store is unchanged"
+        return "interrupted after the import was committed: the orders counted above are in the store"
 
 
 def rejects_path_for(file: str | Path) -> Path:
@@ -112,14 +146,18 @@ def import_file(
 ) -> ImportResult:
     """Import `file` into the store at `store_path` (created when missing) with `mapper`.
 
-    SampleError when the file cannot be read; bad rows are in the result, not raised. Large files are parsed
-    and mapped by `workers` processes (default: one per CPU) while this one writes.
+    SampleError when the file cannot be read or the rejects file cannot go where asked; bad rows are in the result,
+    not raised. Large files are parsed and mapped by `workers` processes (default: one per CPU) while this one
+    writes. Interrupted (a KeyboardInterrupt) when SIGINT, or SIGTERM under `interrupts_raise`, stops it.
     """
     file = Path(file)
     store_path = Path(store_path)
+    rejects = Path(rejects_path) if rejects_path else rejects_path_for(file)
+    if skip_invalid or rejects_path:
+        _check_rejects_path(rejects, file, store_path)
     if skip_invalid:
         # Found unwritable only after the commit, the rejected rows would be lost: check before writing anything.
-        _check_writable(Path(rejects_path) if rejects_path else rejects_path_for(file))
+        _check_writable(rejects)
     existed = store_path.exists()
     result = ImportResult(file, replaced=replace)
     try:
@@ -127,21 +165,99 @@ def import_file(
             try:
                 _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=True)
             except _NotUtf8:
-                result = ImportResult(file, replaced=replace)  # GB18030: read it whole, like any other file
+                result = ImportResult(file, replaced=replace)  # not UTF-8: read it whole, like any other file
                 _import(result, store_path, mapper, skip_invalid, workers, split_jsonl=False)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): nothing was committed; import again in this process.
                 log.warning("an import worker died; importing %s in one process", file)
                 result = ImportResult(file, replaced=replace)
                 _import(result, store_path, mapper, skip_invalid, 1, split_jsonl=False)
+        if result.written and result.errors:
+            result.rejects_path = rejects
+            _write_rejects(rejects, result.errors)
+        elif result.written and skip_invalid and rejects.is_file():
+            # The rejects file holds the last run's rejects (it would have been replaced, had this run any): left in
+            # place, an earlier run's would read as this run's.
+            rejects.unlink()
+            result.old_rejects = rejects
+    except Interrupted as exc:
+        exc.result = result
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT, result) from None
     finally:
+        pending = _stop_deferring()
         if not existed and not result.written:
-            for leftover in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
+            for leftover in (store_path, *(Path(f"{store_path}{end}") for end in _STORE_SIDE_FILES)):
                 leftover.unlink(missing_ok=True)
-    if result.written and result.errors:
-        result.rejects_path = Path(rejects_path) if rejects_path else rejects_path_for(file)
-        _write_rejects(result.rejects_path, result.errors)
+    if pending is not None:
+        raise Interrupted(pending, result)
     return result
+
+
+_STORE_SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a store while it is written."""
+
+
+def _check_rejects_path(rejects: Path, file: Path, store_path: Path) -> None:
+    """A rejects file must not be the file imported or the store (or a file SQLite keeps beside it): written after
+    the commit, it would replace the export or the orders just imported."""
+    targets = [(file, "the file being imported"), (store_path, "the order store")]
+    targets += [(Path(f"{store_path}{end}"), f"the order store's {end[1:]} file") for end in _STORE_SIDE_FILES]
+    for path, what in targets:
+        if _same_file(rejects, path):
+            raise SampleError(f"{rejects}: cannot write the rejected rows there: it is {what}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+# -- SIGINT and SIGTERM
+
+_deferred: list[int] | None = None
+"""While an import commits and reports (see `_defer_signals`), the signals that arrived meanwhile."""
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    if _deferred is not None:
+        _deferred.append(signum)
+        return
+    raise Interrupted(signum)
+
+
+@contextmanager
+def interrupts_raise() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise `Interrupted` (an import rolls back, stops its workers and says
+    so), except from the moment an import commits until it has reported what it wrote: a signal then waits for
+    that, so that `Interrupted.result` always tells truly whether the store changed. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _defer_signals() -> None:
+    global _deferred
+    if _deferred is None:
+        _deferred = []
+
+
+def _stop_deferring() -> int | None:
+    """End `_defer_signals`; the first signal that arrived meanwhile, if any."""
+    global _deferred
+    pending, _deferred = _deferred, None
+    return pending[0] if pending else None
 
 
 @dataclass
@@ -154,14 +270,14 @@ class _Part:
     records: int
     lines: int = 0
     invalid_json: tuple[int, int, str] | None = None
-    """(line in the piece, column, message) of a line that is not JSON; the piece stops there."""
+    """(line in the piece, column or 0, message) of a line that is not JSON; the piece stops there."""
     incomplete: int = 0
     """Orders lacking one of the minimum fields (see `tools.check.missing_minimum`)."""
     missing: Counter[str] = field(default_factory=Counter)
     """How many orders lack each minimum field."""
-    far_totals: int = 0
-    """Orders whose total is far from what their items add up to."""
-    far_total_examples: list[str] = field(default_factory=list)
+    far: list[tuple[str, str]] = field(default_factory=list)
+    """(order key, "order 118: total 3, items 15.00") of each order whose total is far from what its items add up
+    to, as mapped from its own record (an order given again is judged again once merged)."""
 
 
 class _NotUtf8(Exception):
@@ -182,7 +298,10 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
         else:
             payload = read_payload(file)
             try:
-                records = mapper.records(payload.data)
+                # Only a JSON document is unwrapped: JSON Lines, CSV and spreadsheet rows are the records already,
+                # and an empty file or list has no orders, in whatever envelope the mapping expects them.
+                records = mapper.records(payload.data) if payload.kind == "json" and payload.data != [] \
+                    else payload.data
             except RecordError as exc:
                 raise SampleError(f"{file}: {exc}") from None
             if parallel and len(records) >= PARALLEL_FROM and mapper.grouped:
@@ -206,20 +325,23 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
         batch = stack.enter_context(stack.enter_context(OrderStore(store_path, create=True)).batch(result.replaced))
         seen_records = seen_lines = 0
         lacking: Counter[str] = Counter()
+        far: dict[str, str] = {}
         for part in parts:
             if part.invalid_json is not None:
                 line, column, message = part.invalid_json
-                raise SampleError(f"{file}: line {seen_lines + line}, column {column}: invalid JSON ({message})")
+                where = f"line {seen_lines + line}" + (f", column {column}" if column else "")
+                raise SampleError(f"{file}: {where}: {message}")
             for index, line_in_part, field_name, reason, record in part.bad:
                 where = (f"line {seen_lines + line_in_part}" if line_in_part is not None
                          else payload.line_of(seen_records + index) if payload is not None
                          else f"record {seen_records + index + 1}")
-                result.errors.append(BadRow(seen_records + index, where, field_name, reason, record))
+                note = payload.note_of(seen_records + index) if payload is not None else ""
+                result.errors.append(BadRow(seen_records + index, where, field_name, reason + note, record))
             if skip_invalid or not result.errors:  # after a bad row only checking goes on: it will roll back
                 batch.write(part.rows)
             result.incomplete += part.incomplete
-            result.far_totals += part.far_totals
-            result.far_total_examples += part.far_total_examples[:_EXAMPLES - len(result.far_total_examples)]
+            for key, example in part.far:
+                far.setdefault(key, example)
             lacking.update(part.missing)
             seen_records += part.records
             seen_lines += part.lines
@@ -227,6 +349,12 @@ def _import(result: ImportResult, store_path: Path, mapper: Mapper, skip_invalid
         result.rejected = len(result.errors)
         if result.errors and not skip_invalid:
             batch.rollback()
+        else:
+            _judge_merged_totals(batch, far)
+        result.far_totals = len(far)
+        result.far_total_examples = list(itertools.islice(far.values(), _EXAMPLES))
+        # From the commit (as the block ends) until the result says what was written, a signal waits.
+        _defer_signals()
     counts = batch.counts()
     result.repeated = sorted(batch.repeated)
     result.conflicts = [] if batch.rolled_back else sorted(batch.conflicts)
@@ -248,20 +376,17 @@ def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None
         if lacking:
             part.incomplete += 1
             part.missing.update(lacking)
-        far = far_total(order)
-        if far is not None:
-            part.far_totals += 1
-            if len(part.far_total_examples) < _EXAMPLES:
-                total, items = far
-                part.far_total_examples.append(f"order {order.id}: total {money_text(total)}, "
-                                               f"items {money_text(items)}")
         try:
-            part.rows.append(order_row(order))
+            row = order_row(order)
         except ValueError:
             part.bad.append((sources[0], None, "id", "missing (every order needs its order number)",
                              records[sources[0]]))
-        else:
-            covered.update(sources)
+            continue
+        part.rows.append(row)
+        covered.update(sources)
+        example = _far_example(order)
+        if example is not None:
+            part.far.append((row.key, example))
     if mapper.grouped:
         # The rows of a rejected order other than the one its error names are rejected with it.
         named = covered | {index for index, *_ in part.bad}
@@ -274,6 +399,32 @@ def _map_part(mapper: Mapper, records: list[Any], groups: list[list[int]] | None
 _EXAMPLES = 3
 """Orders named in a warning that counts many."""
 
+
+def _far_example(order: Order) -> str | None:
+    """How the total warning names `order` when its total is far from its items (see `far_total`), else None:
+    "order 118: total 3, items 15.00"."""
+    far = far_total(order)
+    if far is None:
+        return None
+    total, items = far
+    return f"order {order.id}: total {money_text(total)}, items {money_text(items)}"
+
+
+def _judge_merged_totals(batch: Batch, far: dict[str, str]) -> None:
+    """Judge again, as written, the orders that are not one record as given: a number given twice in the file, or
+    a record merged into the stored order. Its items are then the merged ones, which its total may well cover
+    when a single record's items did not (or no longer cover)."""
+    keys = batch.repeated | batch.merged
+    if not keys:
+        return
+    for key, order in batch.orders(keys).items():
+        example = _far_example(order)
+        if example is None:
+            far.pop(key, None)
+        else:
+            far[key] = example
+
+
 _job: tuple[Mapper, list[Any], list[list[int]] | None] | None = None
 """Set only in a worker process, by its initializer."""
 
@@ -285,19 +436,58 @@ def _workers(count: int, mapper: Mapper, records: list[Any], groups: list[list[i
     process. A worker that dies breaks the pool (BrokenProcessPool) instead of leaving the import waiting; when the
     import stops early (a line that is not JSON), the pieces not yet started are dropped."""
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
-                               initargs=(mapper, records, groups))
+                               initargs=(mapper, records, groups, os.getpid()))
     try:
         yield pool
     except BaseException:
+        # Stopped (an interrupt, a line that is not JSON): the pieces not started are dropped, and the workers end
+        # after the one each is on. They are not killed: one killed while sending its rows back would leave the
+        # pool's reader waiting forever for the rest of them.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 
 
-def _init_worker(mapper: Mapper, records: list[Any], groups: list[list[int]] | None) -> None:
+def _init_worker(mapper: Mapper, records: list[Any], groups: list[list[int]] | None, parent: int) -> None:
     global _job
     _job = (mapper, records, groups)
     gc.disable()
+    # The import's process handles SIGINT (a Ctrl-C reaches the whole process group) and SIGTERM (so may a service
+    # manager's), and ends its workers itself once each has sent back the piece it is on: a worker must neither
+    # print a KeyboardInterrupt, nor run the handler it was forked with, nor die while it sends its rows back.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if not _killed_with_parent(parent):
+        threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_EVERY = 0.5
+"""Seconds between a worker's looks at whether its parent is alive, where the kernel cannot tell it."""
+
+
+def _killed_with_parent(parent: int) -> bool:
+    """Have the kernel end this worker when the import's process dies, even by SIGKILL (else the worker runs on,
+    orphaned, holding its memory): Linux's prctl(PR_SET_PDEATHSIG). False where that is not to be had, and a
+    thread then watches the parent (`_watch_parent`)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    return True
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker once its parent is gone (it is then another process's child)."""
+    while os.getppid() == parent:
+        time.sleep(_WATCH_EVERY)
+    os._exit(1)
 
 
 def _records_part(bounds: tuple[int, int]) -> _Part:
@@ -363,9 +553,11 @@ def _jsonl_part(piece: tuple[str, int, int]) -> _Part:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            records.append(json_loads(line))
         except json.JSONDecodeError as exc:
-            return _Part([], [], 0, 0, (number, exc.colno, exc.msg))
+            return _Part([], [], 0, 0, (number, exc.colno, f"invalid JSON ({exc.msg})"))
+        except ValueError as exc:
+            return _Part([], [], 0, 0, (number, 0, str(exc)))
         numbers.append(number)
     part = _map_part(mapper, records)
     part.bad = [(i, numbers[i], f, reason, record) for i, _, f, reason, record in part.bad]
@@ -429,6 +621,8 @@ def format_result(result: ImportResult, as_json: bool) -> str:
             out["missing"] = result.missing
         if result.far_totals and result.written:
             out["far_totals"] = result.far_totals
+        if result.all_rejected:
+            out["all_rejected"] = True
         return json.dumps(out, ensure_ascii=False)
     lines = [", ".join(f"{n} {name}" for name, n in counts.items())]
     if result.errors and not result.written:
@@ -437,6 +631,10 @@ def format_result(result: ImportResult, as_json: bool) -> str:
     elif result.errors:
         lines.append(f"{result.file}: {len(result.errors)} bad row(s) skipped, written to {result.rejects_path}:")
     lines.extend(f"  {bad}" for bad in result.errors)
+    if result.all_rejected:
+        lines.append(f"error: every row of {result.file} was rejected; nothing was imported")
+    if result.old_rejects is not None:
+        lines.append(f"note: no row was rejected; removed {result.old_rejects}, the rejects of an earlier run")
     if not any(counts.values()):
         lines.append(f"note: {result.file} has no orders (an empty file or list, or the orders are somewhere the "
                      "mapping does not look: `order-assistant mapping check` shows what it reads)")

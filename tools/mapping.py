@@ -63,9 +63,12 @@ class Mapper:
     def records(self, payload: Any) -> list[Any]:
         """The order records inside a payload: a list, one object, or an envelope around either."""
         if self._records is not None:
-            found = self._records(payload, Context(payload))
+            where = self.spec.records if isinstance(self.spec.records, str) else "records"
+            try:
+                found = self._records(payload, Context(payload))
+            except ValueError as exc:  # a JMESPath function given a value of another type
+                raise RecordError(where, str(exc)) from None
             if found is None:
-                where = self.spec.records if isinstance(self.spec.records, str) else "records"
                 raise RecordError(where, "not found in the payload")
             return found if isinstance(found, list) else [found]
         return unwrap_records(payload)
@@ -101,11 +104,15 @@ class Mapper:
         assert self._group is not None
         groups: dict[Any, list[int]] = {}
         errors: list[RecordError] = []
+        name = self.spec.group_by if isinstance(self.spec.group_by, str) else "group_by"
         for i, record in enumerate(records):
-            key = self._group(record, Context(record)) if isinstance(record, dict) else None
+            try:
+                key = self._group(record, Context(record)) if isinstance(record, dict) else None
+            except ValueError as exc:
+                errors.append(RecordError(name, str(exc), i))
+                continue
             key = tf.to_text(key) if isinstance(key, str | int | float) else None
             if key is None:
-                name = self.spec.group_by if isinstance(self.spec.group_by, str) else "group_by"
                 errors.append(RecordError(name, "missing", i))
                 continue
             groups.setdefault(key, []).append(i)
@@ -212,7 +219,7 @@ def compile_mapping(spec: MappingSpec, *, timezone: str | None = None, currency:
         # Keep the merchant's own label: status_text reads status's source without its map.
         raw = spec.order["status"]
         raw = {"path": raw} if isinstance(raw, str | list) else dict(raw) if isinstance(raw, dict) else raw
-        if isinstance(raw, dict) and "cases" not in raw:
+        if isinstance(raw, dict) and "cases" not in raw and not isinstance(raw.get("const"), dict):
             raw = {k: v for k, v in raw.items() if k not in ("map", "default")}
             order_fields.append(("status_text", compile_value(raw, "order.status", "text", env, ("",))))
     if default_currency and "currency" not in names:

@@ -243,6 +243,8 @@ class Batch:
         """Order keys given more than once in this transaction (merged, or the last one kept with `replace`)."""
         self.conflicts: set[str] = set()
         """Order keys whose new record names another customer than the earlier one: replaced whole, not merged."""
+        self.merged: set[str] = set()
+        """Order keys whose record merged into the order already stored (which is then not the record as given)."""
         self.rolled_back = False
         self._was_empty = conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is None
         self._inserted: set[str] = set()
@@ -279,6 +281,8 @@ class Batch:
             row_id, stored = found
             # The same order again (a re-import) is the common case: equal JSON merges to itself.
             merged = row if row.data == stored or self.replace else _merge_rows(stored, row, self.conflicts)
+            if merged.data != row.data:
+                self.merged.add(row.key)
             if merged.data == stored:
                 if row.key not in self._inserted:
                     self._unchanged.add(row.key)
@@ -288,6 +292,10 @@ class Batch:
                 self._updated.add(row.key)
         self._insert(inserts)
         self._update(updates)
+
+    def orders(self, keys: Iterable[str]) -> dict[str, Order]:
+        """The orders stored under `keys` as this transaction has written them so far."""
+        return {key: Order.model_validate_json(data) for key, (_, data) in self._existing(list(keys)).items()}
 
     def _existing(self, keys: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
