@@ -30,7 +30,9 @@ __all__ = [
     "CaseSpec",
     "Expect",
     "ExpectedCall",
+    "Phrase",
     "Simulated",
+    "TurnExpect",
     "find_case_files",
     "load_case",
     "load_cases",
@@ -83,14 +85,48 @@ class ExpectedCall(_Strict):
         return self
 
 
+Phrase = str | list[str]
+"""A `say`/`not_say` entry: a phrase, or a list of alternatives (any one of them counts as said)."""
+
+
+def _phrases(value: list[Phrase]) -> list[Phrase]:
+    for i, entry in enumerate(value, start=1):
+        if isinstance(entry, list):
+            if not entry:
+                raise ValueError(f"phrase {i}: an empty list of alternatives")
+            for j, alternative in enumerate(entry, start=1):
+                if not alternative.strip():
+                    raise ValueError(f"phrase {i}: alternative {j} is empty")
+        elif not entry.strip():
+            # An empty phrase is in every reply: the check could never fail (nor, in not_say, pass).
+            raise ValueError(f"phrase {i} is empty")
+    return value
+
+
+class TurnExpect(_Strict):
+    """What the reply (or replies) to one shopper message must and must not say."""
+
+    say: list[Phrase] = Field(default_factory=list)
+    not_say: list[Phrase] = Field(default_factory=list)
+
+    @field_validator("say", "not_say")
+    @classmethod
+    def _blank(cls, value: list[Phrase]) -> list[Phrase]:
+        return _phrases(value)
+
+
 class Expect(_Strict):
     tool_calls: list[ExpectedCall] = Field(default_factory=list)
     """Each must occur somewhere in the conversation."""
-    say: list[str] = Field(default_factory=list)
-    """Each appears within one of the assistant's replies (case-insensitive, full-width forms as ASCII)."""
+    say: list[Phrase] = Field(default_factory=list)
+    """Each appears within one of the assistant's replies (case-insensitive, full-width forms as ASCII); an entry
+    that is a list passes when any one of its alternatives does."""
     say_across_replies: bool = False
     """A `say` phrase may run across replies (joined by newlines) rather than sit within one."""
-    not_say: list[str] = Field(default_factory=list)
+    not_say: list[Phrase] = Field(default_factory=list)
+    """None appears in any reply; a list entry is a group of phrases, none of which may appear."""
+    turns: dict[int, TurnExpect] = Field(default_factory=dict)
+    """`say`/`not_say` of the reply to one shopper message, by its 1-based index."""
     disclose_only: list[str] | None = None
     """Order ids the replies may mention; nothing of any other order of the case (id, tracking number, total,
     contact, name, city, postal code, items) may appear. [] means none."""
@@ -102,11 +138,17 @@ class Expect(_Strict):
 
     @field_validator("say", "not_say")
     @classmethod
-    def _blank(cls, value: list[str]) -> list[str]:
-        for i, phrase in enumerate(value):
-            if not phrase.strip():
-                # An empty phrase is in every reply: the check could never fail (nor, in not_say, pass).
-                raise ValueError(f"phrase {i + 1} is empty")
+    def _blank(cls, value: list[Phrase]) -> list[Phrase]:
+        return _phrases(value)
+
+    @field_validator("turns")
+    @classmethod
+    def _turns(cls, value: dict[int, TurnExpect]) -> dict[int, TurnExpect]:
+        for n, expect in value.items():
+            if n < 1:
+                raise ValueError(f"turn {n}: shopper turns count from 1")
+            if not (expect.say or expect.not_say):
+                raise ValueError(f"turn {n}: give say or not_say")
         return value
 
 
@@ -355,7 +397,22 @@ def load_case(path: str | Path) -> Case:
     for allowed in spec.expect.disclose_only or []:
         if normalise_order_id(allowed) not in ids:
             raise CaseError(f"{path}: expect.disclose_only: no order {allowed!r} in the case's orders")
+    _check_turns(spec, path)
     return Case(spec=spec, path=path, orders=orders)
+
+
+def _check_turns(spec: CaseSpec, path: Path) -> None:
+    """A turn the conversation can never reach would fail every trial for a reason no run can fix."""
+    user = spec.user
+    if user.turns is not None:
+        count = len(user.turns)
+        bound = f"the case scripts {count} shopper turn{'s' if count != 1 else ''}"
+    else:
+        count = user.simulated.max_turns if user.simulated else 0
+        bound = f"the simulated shopper's max_turns is {count}"
+    for n in spec.expect.turns:
+        if n > count:
+            raise CaseError(f"{path}: expect.turns: turn {n}, but {bound}")
 
 
 def _check_session(spec: CaseSpec, path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from assistant._facts import _FULLWIDTH, _LETTER_PREFIX, _norm_id
 from assistant._values import _is_claim
-from evals.cases import Case, ExpectedCall, order_info_text
+from evals.cases import Case, ExpectedCall, Phrase, TurnExpect, order_info_text
 from evals.records import Turn, Verdict
 from tools.schema import Order
 from tools.sources import normalise_order_id
@@ -35,6 +35,7 @@ __all__ = [
     "check_rubric",
     "check_say",
     "check_tool_calls",
+    "check_turn",
     "find_amount",
     "find_identifier",
     "find_phone",
@@ -401,23 +402,62 @@ def _said(phrase: str, reply: str) -> bool:
     return _plain(phrase).casefold() in _plain(reply).casefold()
 
 
-def check_say(phrases: list[str], turns: list[Turn], *, across_replies: bool = False) -> Verdict:
-    """Each phrase within one reply; with `across_replies`, anywhere in the replies joined by newlines."""
+def _alternatives(entry: Phrase) -> list[str]:
+    return [entry] if isinstance(entry, str) else list(entry)
+
+
+def _said_any(entry: Phrase, reply: str) -> str | None:
+    """The first alternative of the entry said in the reply, or None."""
+    return next((p for p in _alternatives(entry) if _said(p, reply)), None)
+
+
+def _show(entry: Phrase) -> str:
+    return repr(entry) if isinstance(entry, str) else "any of " + " / ".join(repr(p) for p in entry)
+
+
+def _scope(turn: int | None) -> str:
+    return "" if turn is None else f" (turn {turn})"
+
+
+def check_say(phrases: Sequence[Phrase], turns: list[Turn], *, across_replies: bool = False,
+              turn: int | None = None) -> Verdict:
+    """Each phrase (or one of its alternatives) within one reply; with `across_replies`, anywhere in the replies
+    joined by newlines. `turn` (1-based) names the shopper turn `turns` were taken from, for the verdict."""
     replies = ["\n".join(t.answer for t in turns)] if across_replies else [t.answer for t in turns]
-    missing = [p for p in phrases if not any(_said(p, reply) for reply in replies)]
+    missing = [p for p in phrases if not any(_said_any(p, reply) for reply in replies)]
+    name = "say" + _scope(turn)
     if missing:
         where = " (within any one reply)" if len(replies) > 1 else ""
-        return Verdict("say", "fail", "not said: " + ", ".join(repr(p) for p in missing) + where)
-    return Verdict("say", "pass", f"all {len(phrases)} phrase(s) said")
+        return Verdict(name, "fail", "not said: " + ", ".join(_show(p) for p in missing) + where)
+    return Verdict(name, "pass", f"all {len(phrases)} phrase(s) said")
 
 
-def check_not_say(phrases: list[str], turns: list[Turn]) -> Verdict:
+def check_not_say(phrases: Sequence[Phrase], turns: list[Turn], *, turn: int | None = None) -> Verdict:
+    """No phrase (nor any alternative of a list entry) in any reply; `turn` as in `check_say`."""
     said = []
-    for i, turn in enumerate(turns, start=1):
-        said += [f"{p!r} (reply {i})" for p in phrases if _said(p, turn.answer)]
+    for i, reply in enumerate(turns, start=turn or 1):
+        found = [p for p in (_said_any(e, reply.answer) for e in phrases) if p is not None]
+        said += [f"{p!r} (reply {i})" for p in found]
+    name = "not_say" + _scope(turn)
     if said:
-        return Verdict("not_say", "fail", "said: " + ", ".join(said))
-    return Verdict("not_say", "pass", f"none of {len(phrases)} phrase(s) said")
+        return Verdict(name, "fail", "said: " + ", ".join(said))
+    return Verdict(name, "pass", f"none of {len(phrases)} phrase(s) said")
+
+
+def check_turn(n: int, expect: TurnExpect, turns: list[Turn]) -> list[Verdict]:
+    """The `say`/`not_say` of shopper turn `n` (1-based), checked on that turn's reply alone; a conversation that
+    ended before it (a simulated shopper) fails both."""
+    if n > len(turns):
+        why = f"no turn {n}: the conversation had {len(turns)} turn(s)"
+        return [Verdict(name + _scope(n), "fail", why) for name, asked in (("say", expect.say),
+                                                                       ("not_say", expect.not_say)) if asked]
+    reply = turns[n - 1:n]
+    verdicts = []
+    if expect.say:
+        verdicts.append(check_say(expect.say, reply, turn=n))
+    if expect.not_say:
+        verdicts.append(check_not_say(expect.not_say, reply, turn=n))
+    return verdicts
 
 
 def check_disclose_only(allowed: list[str], orders: list[Order], turns: list[Turn],
@@ -593,6 +633,8 @@ def run_checks(case: Case, turns: list[Turn], judge: Judge | None = None) -> lis
         verdicts.append(check_say(expect.say, turns, across_replies=expect.say_across_replies))
     if expect.not_say:
         verdicts.append(check_not_say(expect.not_say, turns))
+    for n in sorted(expect.turns):
+        verdicts += check_turn(n, expect.turns[n], turns)
     if expect.disclose_only is not None:
         verdicts.append(check_disclose_only(expect.disclose_only, case.orders, turns, case.spec.order_info,
                                             shop=_shop(case)))

@@ -159,6 +159,14 @@ def test_shipped_case_examples_are_not_in_the_fixture_data_folders():
     ('expect: {say: [""]}', "expect.say: phrase 1 is empty"),
     ('expect: {say: ["shipped", "  "]}', "expect.say: phrase 2 is empty"),
     ('expect: {not_say: [" "]}', "expect.not_say: phrase 1 is empty"),
+    ('expect: {say: ["1042", []]}', "expect.say: phrase 2: an empty list of alternatives"),
+    ('expect: {say: [["Nov 27", ""]]}', "expect.say: phrase 1: alternative 2 is empty"),
+    ('expect: {not_say: [[" "]]}', "expect.not_say: phrase 1: alternative 1 is empty"),
+    ("expect: {turns: {1: {sai: [x]}}}", "expect.turns[1].sai: unknown key (did you mean 'say'?)"),
+    ('expect: {turns: {1: {say: [["a", " "]]}}}', "expect.turns[1].say: phrase 1: alternative 2 is empty"),
+    ("expect: {turns: {0: {say: [x]}}}", "expect.turns: turn 0: shopper turns count from 1"),
+    ("expect: {turns: {1: {}}}", "expect.turns: turn 1: give say or not_say"),
+    ("expect: {turns: {2: {say: [x]}}}", "expect.turns: turn 2, but the case scripts 1 shopper turn"),
     ("expect: {tool_calls: [{name: lookup_order}]}",
      "expect.tool_calls[0].name: no tool 'lookup_order' (did you mean 'lookup_orders'?)"),
     ("expect: {tool_calls: [{name: cancel_order}]}", "expect.tool_calls[0].name: no tool 'cancel_order' (tools: "),
@@ -183,6 +191,8 @@ def test_a_check_that_could_never_work_is_an_error_at_load(suite, body, message)
     "session: {verified_phone: '+14155550123', verified_email: Jane@Example.com}",
     "merchant: {default_region: US}\nsession: {verified_phone: (415) 555-0123}",
     "expect: {say: [shipped], say_across_replies: true, tool_calls: [{name: lookup_orders, args: {email: a@b.co}}]}",
+    'expect: {say: ["1042", ["Nov 27", "November 27"]], not_say: [["Nov 28", "November 28"]], '
+    'turns: {1: {say: [[delivered, arrived]], not_say: [refund]}}}',
 ])
 def test_sound_sessions_and_expectations_load(suite, body):
     load_case(write(suite / "case.yaml", MINIMAL.format(id="t/sound") + body + "\n"))
@@ -231,3 +241,12 @@ def test_load_errors_exit_2_from_the_command_line(suite, capsys):
     assert "did you mean 'lookup_orders'?" in capsys.readouterr().err
     assert main(["eval", "--offline", str(suite / "fixtures" / "orders.json")]) == 2
     assert "orders.json: not an eval case file" in capsys.readouterr().err
+
+
+def test_turn_expectations_of_a_simulated_shopper_are_bounded_by_its_max_turns(suite):
+    text = MINIMAL.format(id="t/sim").replace('user: {turns: ["where is my order?"]}',
+                                              "user: {simulated: {persona: p, goal: g, max_turns: 3}}")
+    case = load_case(write(suite / "case.yaml", text + "expect: {turns: {3: {say: [email]}}}\n"))
+    assert case.spec.expect.turns[3].say == ["email"]
+    with pytest.raises(CaseError, match="expect.turns: turn 4, but the simulated shopper's max_turns is 3"):
+        load_case(write(suite / "case.yaml", text + "expect: {turns: {4: {say: [email]}}}\n"))

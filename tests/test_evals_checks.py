@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.llm import ModelSettings
-from evals.cases import Case, ExpectedCall, load_case
+from evals.cases import Case, ExpectedCall, TurnExpect, load_case
 from evals.checks import (
     JudgeError,
     check_disclose_only,
@@ -25,6 +25,7 @@ from evals.checks import (
     check_rubric,
     check_say,
     check_tool_calls,
+    check_turn,
     find_amount,
     find_identifier,
     find_phone,
@@ -424,6 +425,74 @@ def test_run_checks_passes_say_across_replies_from_the_case(case):
     alone = replace(joined, spec=joined.spec.model_copy(update={"expect": joined.spec.expect.model_copy(
         update={"say_across_replies": False})}))
     assert next(v for v in run_checks(alone, turns) if v.name == "say").status == "fail"
+
+
+# -- any-of alternatives and per-turn expectations -----------------------------------------------------------
+
+
+DATES = ["Nov 27", "November 27", "27 Nov"]
+
+
+@pytest.mark.parametrize("answer", ["Order 1042 arrives Friday, Nov 27.", "1042: expected November 27",
+                                    "Order 1042 should arrive Fri 27 Nov", "ORDER 1042 — NOVEMBER 27"])
+def test_say_passes_when_any_alternative_is_said(answer):
+    assert check_say(["1042", DATES], [turn(answer)]).status == "pass"
+
+
+def test_say_fails_naming_the_alternative_set_none_of_which_was_said():
+    verdict = check_say(["1042", DATES, "UPS"], [turn("Order 1042 arrives Nov 28 with UPS")])
+    assert verdict.status == "fail"
+    assert verdict.detail == "not said: any of 'Nov 27' / 'November 27' / '27 Nov'"
+
+
+def test_alternatives_keep_the_one_reply_rule_and_full_width_forms():
+    turns = [turn("Your order 1042"), turn("has been delivered")]
+    assert check_say([["1042 has been delivered", "1042 arrived"]], turns).status == "fail"
+    assert check_say([["1042 has been delivered", "1042 arrived"]], turns, across_replies=True).status == "fail"
+    assert check_say([["delivered", "arrived"]], [turn("订单１０４２ ARRIVED")]).status == "pass"
+
+
+def test_not_say_with_alternatives_fails_on_any_of_them_and_names_it():
+    turns = [turn("Order 1042 arrives Friday"), turn("Correction: November 28")]
+    verdict = check_not_say([["Nov 28", "November 28"], "Saturday"], turns)
+    assert verdict.status == "fail" and verdict.detail == "said: 'November 28' (reply 2)"
+    assert check_not_say([["Nov 28", "November 28"]], turns[:1]).status == "pass"
+
+
+THANKS = [turn("Order 1042 has shipped with UPS, tracking 1Z999AA10123456784."),
+          turn("You're welcome! Have a nice day.", user="thanks!")]
+
+
+def test_a_turn_expectation_checks_only_that_turns_reply():
+    expect = TurnExpect(say=[["welcome", "glad"]], not_say=["1042", "1Z999AA10123456784"])
+    verdicts = check_turn(2, expect, THANKS)
+    assert [(v.name, v.status) for v in verdicts] == [("say (turn 2)", "pass"), ("not_say (turn 2)", "pass")]
+    # The whole conversation says the order number; turn 2 alone does not.
+    assert check_turn(2, TurnExpect(say=["1042"]), THANKS)[0].detail == "not said: '1042'"
+    assert check_turn(1, TurnExpect(say=["1042"]), THANKS)[0].status == "pass"
+
+
+def test_a_turn_expectation_fails_naming_the_turn_and_the_reply():
+    repeats = [THANKS[0], turn("You're welcome! Order 1042 is with UPS.", user="thanks!")]
+    verdicts = check_turn(2, TurnExpect(say=[["welcome", "glad"]], not_say=["1Z999", "1042"]), repeats)
+    assert [(v.name, v.status) for v in verdicts] == [("say (turn 2)", "pass"), ("not_say (turn 2)", "fail")]
+    assert verdicts[1].detail == "said: '1042' (reply 2)"
+
+
+def test_a_turn_the_conversation_never_reached_fails():
+    verdicts = check_turn(3, TurnExpect(say=["email"], not_say=["1042"]), THANKS)
+    assert [(v.name, v.status) for v in verdicts] == [("say (turn 3)", "fail"), ("not_say (turn 3)", "fail")]
+    assert "no turn 3: the conversation had 2 turn(s)" in verdicts[0].detail
+
+
+def test_run_checks_runs_the_turn_expectations_of_the_case(case):
+    expect = case.spec.expect.model_copy(update={"turns": {2: TurnExpect(not_say=["1042"])}})
+    turned = replace(case, spec=case.spec.model_copy(update={"expect": expect}))
+    verdicts = {v.name: v for v in run_checks(turned, THANKS)}
+    assert verdicts["not_say (turn 2)"].status == "pass"
+    assert verdicts["say"].status == "pass"  # the whole conversation is still checked as before
+    repeats = [THANKS[0], turn("Order 1042 is with UPS.", user="thanks!")]
+    assert {v.name: v for v in run_checks(turned, repeats)}["not_say (turn 2)"].status == "fail"
 
 
 # -- find_identifier: no pattern compiled per value ---------------------------------------------------------
