@@ -55,8 +55,6 @@ class _Scan:
         self.text = "".join(parts)
 
 
-_SENTENCE = re.compile(r"[^.!?。！？\n]+")
-
 # A clause that states a condition ("once it has shipped", "if it is returned to sender", "如果…") claims nothing.
 _CONDITION = re.compile(r"(?<![a-z])(?:once|if|when|whenever|after|until|unless|as soon as|in case|whether)(?![a-z])"
                         r"|如果|如有|若|一旦|等到|等|之后|以后|后|时|是否", re.IGNORECASE)
@@ -149,6 +147,15 @@ class _Parts:
             j = self.breaks[m][0]
         return i, j
 
+    def sentence(self, index: int) -> tuple[int, int] | None:
+        """Where the sentence holding text[index] starts and ends (between `.!?。！？` and line breaks); None on a
+        sentence end."""
+        k = bisect_left(self.sentence_ends, index)
+        end = self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
+        if end == index:
+            return None
+        return (self.sentence_ends[k - 1] + 1 if k else 0), end
+
     def sentence_start(self, index: int) -> int:
         k = bisect_left(self.sentence_ends, index)
         return self.sentence_ends[k - 1] + 1 if k else 0
@@ -175,13 +182,6 @@ def _not_about_the_package(text: str, start: int, end: int) -> bool:
     if not text[start:end].isascii():
         return bool(_NEGATED.search(text, i, j))
     return bool(_NEGATED.search(text, i, start) or _NEGATED_VERB.search(text, end, j))
-
-
-def _sentence_at(text: str, index: int) -> str:
-    for match in _SENTENCE.finditer(text):
-        if match.start() <= index < match.end():
-            return match.group()
-    return ""
 
 
 def _hedged(text: str, start: int, end: int) -> bool:

@@ -6,6 +6,7 @@ falls within them; this module only reads the words.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -112,12 +113,12 @@ def _days(groups: dict[str, str | None], today: date) -> tuple[date, date] | Non
         return _week(monday, today, weekend=day == "末", until=bool(groups.get("zby")))
     n, m, unit = groups.get("zn"), groups.get("zm"), groups.get("zu")
     if n is not None and unit is not None:
-        counted = _count_zh(n, m)
+        counted = _count(n, m, _number_zh)
         within = "内" in (groups.get("zk") or "")
     elif (unit := groups.get("or_two")) is not None:
         counted, within = (1, 2), (groups.get("q") or "").casefold() != "in"
     elif (n := groups.get("n")) is not None and (unit := groups.get("unit")) is not None:
-        counted = _count_en(n, groups.get("m"))
+        counted = _count(n, groups.get("m"), _number_en)
         qualifier = re.sub(r"\s+", " ", (groups.get("qual") or "").casefold())
         within = (groups.get("q") or "").casefold() != "in" or qualifier in _WITHIN
     else:
@@ -144,9 +145,10 @@ def _week(monday: date, today: date, *, weekend: bool, until: bool) -> tuple[dat
     return (monday + timedelta(days=5) if weekend else monday), sunday
 
 
-def _count_en(n: str, m: str | None) -> tuple[int, int] | None:
-    low = _number_en(n)
-    high = _number_en(m) if m else low
+def _count(n: str, m: str | None, number: Callable[[str], tuple[int, int] | None]) -> tuple[int, int] | None:
+    """The range "n" or "n-m" counts, each read by `number` (`_number_en` or `_number_zh`)."""
+    low = number(n)
+    high = number(m) if m else low
     if low is None or high is None:
         return None
     return min(low[0], high[0]), max(low[1], high[1])
@@ -159,14 +161,6 @@ def _number_en(word: str) -> tuple[int, int] | None:
     if word in _NUMBERS_EN:
         return _NUMBERS_EN[word], _NUMBERS_EN[word]
     return _VAGUE_EN.get(word)
-
-
-def _count_zh(n: str, m: str | None) -> tuple[int, int] | None:
-    low = _number_zh(n)
-    high = _number_zh(m) if m else low
-    if low is None or high is None:
-        return None
-    return min(low[0], high[0]), max(low[1], high[1])
 
 
 def _number_zh(word: str) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from assistant._facts import Facts
@@ -19,7 +20,6 @@ from assistant._scan import (
     _part,
     _Parts,
     _Scan,
-    _sentence_at,
 )
 from assistant._spans import day_of_month, find_spans
 
@@ -284,19 +284,17 @@ def _on_a_delivery_day(when: str, back: bool, today: date, days: frozenset[date]
     return True
 
 
-class _ParcelSentences:
-    """Whether the sentence at an index speaks of the package, each sentence searched once: an answer of one long
-    sentence with many day words ("today today ...") would otherwise be searched whole for each of them."""
+def _parcel_sentences(text: str) -> Callable[[int], bool]:
+    """Whether the sentence at an index speaks of the package, each sentence found by bisection and searched once
+    (`_Parts`): an answer of one long sentence with many day words ("today today ...") would otherwise be searched
+    whole for each of them."""
+    parts = _Parts(text)
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.seen: dict[str, bool] = {}
+    def about(index: int) -> bool:
+        bounds = parts.sentence(index)
+        return bounds is not None and parts.first(_PARCEL_WORDS, *bounds) is not None
 
-    def __call__(self, index: int) -> bool:
-        sentence = _sentence_at(self.text, index)
-        if sentence not in self.seen:
-            self.seen[sentence] = bool(_PARCEL_WORDS.search(sentence))
-        return self.seen[sentence]
+    return about
 
 
 def _check_relative_days(scan: _Scan, facts: Facts) -> None:
@@ -306,7 +304,7 @@ def _check_relative_days(scan: _Scan, facts: Facts) -> None:
     lowered = scan.text.casefold()
     if not any(key in lowered for key in ("today", "tomorrow", "yesterday", "tonight", "天", "日", "今晚")):
         return
-    about_parcel = _ParcelSentences(scan.text)
+    about_parcel = _parcel_sentences(scan.text)
     for match in _RELATIVE_DAY.finditer(scan.text):
         if not about_parcel(match.start()) or _AS_OF.search(
                 scan.text, max(0, match.start() - 8), match.start()):
@@ -333,7 +331,7 @@ def _check_spans(scan: _Scan, facts: Facts) -> None:
     today = facts.today
     text = scan.text
     spans = find_spans(text, today)
-    about_parcel = _ParcelSentences(text)
+    about_parcel = _parcel_sentences(text)
     for span in spans:
         start, end = span.start, span.end
         if not about_parcel(start) or _hedged(text, start, end):
@@ -395,7 +393,7 @@ def _check_dates(scan: _Scan, facts: Facts) -> None:
     _check_full_dates(scan, facts)
     if facts.today is None or not _ORDINAL_DAY.search(scan.text.lower()):
         return
-    about_parcel = _ParcelSentences(scan.text)
+    about_parcel = _parcel_sentences(scan.text)
     for match in _DAY_OF_MONTH.finditer(scan.text):
         if _hedged(scan.text, *match.span()):
             continue  # "if it hasn't arrived by the 27th"
@@ -415,7 +413,7 @@ def _check_dates(scan: _Scan, facts: Facts) -> None:
 
 
 def _lenient(near_today: bool, yesterday: bool, scan: _Scan, match: re.Match[str],
-             about_parcel: _ParcelSentences) -> bool:
+             about_parcel: Callable[[int], bool]) -> bool:
     """Whether a date no result holds may still be said: today and the days either side are facts ("today is
     Wednesday, Nov 25"), but never as the day it is delivered, and yesterday not in a statement about the package:
     "it was delivered, on Nov 24" or "latest update: Nov 24" must be a result's day."""
@@ -452,7 +450,7 @@ def _past(text: str) -> bool:
 
 def _check_full_dates(scan: _Scan, facts: Facts) -> None:
     spans: list[tuple[int, int]] = []
-    about_parcel = _ParcelSentences(scan.text)
+    about_parcel = _parcel_sentences(scan.text)
     for match in _DATE.finditer(scan.text):
         if match.group("na") and _COUNT_BEFORE.search(scan.text[max(0, match.start() - 10):match.start()]):
             spans.append(match.span())
